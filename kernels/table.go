@@ -1,0 +1,80 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// VecDotFunc computes the dot product of n elements: x is a weight row of
+// some type t, y an activation row of t's VecDotType, both n elements long
+// (n a multiple of both block sizes).
+type VecDotFunc func(n int, x, y []byte) float32
+
+// TileFunc computes a tile of Rows×Cols dot products of n elements at once:
+// dst[c*dstStride+r] = dot(x[r*xStride:], y[c*yStride:]) for r < Rows,
+// c < Cols. Decoding each weight block once for several activation columns is
+// what makes prompt processing compute-bound instead of decode-bound.
+type TileFunc func(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+
+// FromFloatFunc quantizes len(src) floats (a multiple of the block size)
+// into dst.
+type FromFloatFunc func(dst []byte, src []float32)
+
+// typeKernels is one row of the kernel table: what the CPU needs to compute
+// with one element type.
+type typeKernels struct {
+	vecDotType quant.Type    // activation type the dot product wants
+	vecDot     VecDotFunc    // weight row · activation row
+	tile       TileFunc      // optional multi-row × multi-column tile
+	tileRows   int           // rows of tile
+	tileCols   int           // columns of tile
+	fromFloat  FromFloatFunc // set for activation types: f32 → this type
+}
+
+// table holds the kernels of every type gollm can compute with, indexed by
+// quant.Type. Each type family fills its row from an init function in its
+// generic file; the variables it stores were chosen for this CPU during
+// package variable initialization, which precedes every init.
+var table [64]typeKernels
+
+func setKernels(t quant.Type, k typeKernels) {
+	if int(t) >= len(table) {
+		panic(fmt.Sprintf("kernels: type %v out of table", t))
+	}
+	table[t] = k
+}
+
+// VecDotType returns the activation type that weights of type t are
+// multiplied with, and false when gollm has no dot product for t.
+func VecDotType(t quant.Type) (quant.Type, bool) {
+	if int(t) >= len(table) || table[t].vecDot == nil {
+		return 0, false
+	}
+	return table[t].vecDotType, true
+}
+
+// VecDot returns the dot-product kernel for weights of type t, or nil.
+func VecDot(t quant.Type) VecDotFunc {
+	if int(t) >= len(table) {
+		return nil
+	}
+	return table[t].vecDot
+}
+
+// Tile returns the tile kernel for weights of type t and its shape, or nil.
+func Tile(t quant.Type) (f TileFunc, rows, cols int) {
+	if int(t) >= len(table) {
+		return nil, 0, 0
+	}
+	k := &table[t]
+	return k.tile, k.tileRows, k.tileCols
+}
+
+// FromFloat returns the activation quantizer f32 → t, or nil.
+func FromFloat(t quant.Type) FromFloatFunc {
+	if int(t) >= len(table) {
+		return nil
+	}
+	return table[t].fromFloat
+}
