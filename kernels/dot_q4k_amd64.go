@@ -1,0 +1,8 @@
+//go:build !noasm
+
+package kernels
+
+var (
+	dotQ4KQ8K, dotQ4KImpl   = dotQ4KQ8KGeneric, "go"
+	tileQ4KQ8K, tileQ4KImpl = tileQ4KQ8KGeneric, "go"
+)
