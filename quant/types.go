@@ -68,12 +68,12 @@ type Traits struct {
 	VecDotType Type
 }
 
-// traits is filled by the per-family files' init functions (see register).
-var traits [numType]Traits
-
-func init() {
-	// Sizes of every type ggml knows, so that a GGUF file of any type can be
-	// validated even when gollm cannot compute with it.
+// traits holds the sizes of every type ggml knows, so that a GGUF file of
+// any type can be validated even when gollm cannot compute with it. It is a
+// package-level variable, initialized before any init function runs; the
+// init function in convert.go then adds the conversions and the activation
+// types.
+var traits = func() (traits [numType]Traits) {
 	for _, t := range []struct {
 		t     Type
 		name  string
@@ -118,7 +118,8 @@ func init() {
 		tr.Name, tr.BlockSize, tr.TypeSize, tr.Quantized = t.name, t.bs, t.ts, t.quant
 		tr.VecDotType = t.t
 	}
-}
+	return traits
+}()
 
 // Known reports whether t is a type ggml defines (and so has known sizes).
 func (t Type) Known() bool { return t < numType && traits[t].BlockSize != 0 }

@@ -1,0 +1,140 @@
+package quant
+
+import "math"
+
+// fp16Table maps every binary16 bit pattern to its float32 value, as ggml's
+// CPU backend does. 256 KiB; one load per conversion.
+var fp16Table [1 << 16]float32
+
+func init() {
+	for h := range fp16Table {
+		fp16Table[h] = fp16ToFP32Slow(uint16(h))
+	}
+}
+
+// fp16ToFP32Slow decodes one binary16 value field by field. It fills the
+// table; FP16ToFP32 is the fast path.
+func fp16ToFP32Slow(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f && mant == 0:
+		return math.Float32frombits(sign | 0x7f800000)
+	case exp == 0x1f: // NaN: the payload moves to the top of the mantissa, quieted as x86 does
+		return math.Float32frombits(sign | 0x7fc00000 | mant<<13)
+	case exp != 0: // normal: rebias 15 → 127
+		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+	case mant == 0:
+		return math.Float32frombits(sign)
+	default: // subnormal: mant·2⁻²⁴, exact in float32
+		v := float32(mant) * (1.0 / (1 << 24))
+		return math.Float32frombits(sign | math.Float32bits(v))
+	}
+}
+
+// FP16ToFP32 converts an IEEE binary16 value (its bit pattern) to float32.
+// Exact for every input; a NaN stays NaN with its payload, made quiet (as
+// ggml's conversion and x86's VCVTPH2PS do).
+func FP16ToFP32(h uint16) float32 { return fp16Table[h] }
+
+// FP32ToFP16 converts f to IEEE binary16 with round-to-nearest-even, the
+// way ggml's portable GGML_FP32_TO_FP16 does: overflow gives ±Inf,
+// underflow rounds into the subnormals, any NaN becomes the quiet NaN
+// 0x7e00 with f's sign.
+func FP32ToFP16(f float32) uint16 {
+	// The float32 adder does the rounding: scaling |f| by 2^112·2^-110 makes
+	// out-of-range values infinite, then adding a power of two chosen from
+	// f's exponent leaves exactly the 10+1 bits binary16 keeps, rounded to
+	// nearest even.
+	w := math.Float32bits(f)
+	abs := math.Float32frombits(w & 0x7fffffff)
+	base := float32(abs*0x1p112) * 0x1p-110
+	shl1 := w + w
+	bias := shl1 & 0xff000000
+	if bias < 0x71000000 {
+		bias = 0x71000000
+	}
+	base = math.Float32frombits(bias>>1+0x07800000) + base
+	bits := math.Float32bits(base)
+	nonsign := (bits>>13)&0x7c00 + bits&0x0fff
+	if shl1 > 0xff000000 {
+		nonsign = 0x7e00
+	}
+	return uint16(w>>16)&0x8000 | uint16(nonsign)
+}
+
+// BF16ToFP32 converts a bfloat16 value (its bit pattern) to float32. Exact.
+func BF16ToFP32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// FP32ToBF16 converts f to bfloat16 the way ggml does: round to nearest
+// even on the top 16 bits; a NaN keeps its sign and top payload bits and is
+// forced quiet.
+func FP32ToBF16(f float32) uint16 {
+	u := math.Float32bits(f)
+	if u&0x7fffffff > 0x7f800000 {
+		return uint16(u>>16) | 0x40
+	}
+	return uint16((u + 0x7fff + (u>>16)&1) >> 16)
+}
+
+// DequantizeF32 copies len(dst) little-endian float32 values from src.
+func DequantizeF32(dst []float32, src []byte) {
+	checkDequant("DequantizeF32", len(dst), len(src), 1, 4)
+	src = src[:4*len(dst)]
+	for i := range dst {
+		b := src[4*i : 4*i+4 : 4*i+4]
+		dst[i] = math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
+	}
+}
+
+// QuantizeF32 stores src as little-endian float32 values in dst.
+func QuantizeF32(dst []byte, src []float32) {
+	checkQuant("QuantizeF32", len(dst), len(src), 1, 4)
+	dst = dst[:4*len(src)]
+	for i, v := range src {
+		u := math.Float32bits(v)
+		b := dst[4*i : 4*i+4 : 4*i+4]
+		b[0], b[1], b[2], b[3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+	}
+}
+
+// DequantizeF16 converts len(dst) little-endian binary16 values from src.
+func DequantizeF16(dst []float32, src []byte) {
+	checkDequant("DequantizeF16", len(dst), len(src), 1, 2)
+	src = src[:2*len(dst)]
+	for i := range dst {
+		dst[i] = fp16Table[uint16(src[2*i])|uint16(src[2*i+1])<<8]
+	}
+}
+
+// QuantizeF16 stores src as little-endian binary16 values in dst
+// (FP32ToFP16 for each element, as ggml_quantize_chunk does).
+func QuantizeF16(dst []byte, src []float32) {
+	checkQuant("QuantizeF16", len(dst), len(src), 1, 2)
+	dst = dst[:2*len(src)]
+	for i, v := range src {
+		h := FP32ToFP16(v)
+		dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+	}
+}
+
+// DequantizeBF16 converts len(dst) little-endian bfloat16 values from src.
+func DequantizeBF16(dst []float32, src []byte) {
+	checkDequant("DequantizeBF16", len(dst), len(src), 1, 2)
+	src = src[:2*len(dst)]
+	for i := range dst {
+		dst[i] = math.Float32frombits(uint32(src[2*i])<<16 | uint32(src[2*i+1])<<24)
+	}
+}
+
+// QuantizeBF16 stores src as little-endian bfloat16 values in dst
+// (FP32ToBF16 for each element, as ggml_fp32_to_bf16_row_ref does).
+func QuantizeBF16(dst []byte, src []float32) {
+	checkQuant("QuantizeBF16", len(dst), len(src), 1, 2)
+	dst = dst[:2*len(src)]
+	for i, v := range src {
+		h := FP32ToBF16(v)
+		dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+	}
+}
