@@ -8,5 +8,37 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-func kqArchDotPaths(tb testing.TB, t quant.Type) []kqDotPath   { return nil }
-func kqArchTilePaths(tb testing.TB, t quant.Type) []kqTilePath { return nil }
+// kqArchDotPaths lists the assembly dot products of t that this CPU runs;
+// each is tested by calling it directly, whatever the table chose.
+func kqArchDotPaths(tb testing.TB, t quant.Type) []kqDotPath {
+	var avx2, vnni VecDotFunc
+	switch t {
+	case quant.Q4K:
+		avx2, vnni = dotQ4KQ8KAVX2, dotQ4KQ8KVNNI
+	default:
+		return nil
+	}
+	return kqArchFilter(tb, t, []kqDotPath{{"avx2", avx2}, {"avx512vnni", vnni}})
+}
+
+// kqArchTilePaths lists the assembly tiles of t that this CPU runs.
+func kqArchTilePaths(tb testing.TB, t quant.Type) []kqTilePath {
+	return nil
+}
+
+// kqArchFilter keeps the paths whose CPU features are present and logs the
+// ones it has to skip.
+func kqArchFilter[P any](tb testing.TB, t quant.Type, paths []P) []P {
+	tb.Helper()
+	var out []P
+	for i, p := range paths {
+		name := []string{"avx2", "avx512vnni"}[i]
+		ok := (name == "avx2" && hasAVX2) || (name == "avx512vnni" && hasVNNI)
+		if ok {
+			out = append(out, p)
+		} else {
+			tb.Logf("%v: CPU lacks %s; that path is not tested here", t, name)
+		}
+	}
+	return out
+}

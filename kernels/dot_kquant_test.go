@@ -47,15 +47,15 @@ type kqTilePath struct {
 }
 
 var kqTypes = []kqType{
-	{t: quant.Q4K, dir: "q4_K", bytes: q4KBytes, deq: kqDeqQ4K, generic: dotQ4KQ8KGeneric,
+	{t: quant.Q4K, dir: "q4_K", bytes: kqQ4KBytes, deq: kqDeqQ4K, generic: dotQ4KQ8KGeneric,
 		tile: tileQ4KQ8KGeneric, tileRows: Q4KTileRows, tileCols: Q4KTileCols, randBlock: kqRandHalves(0, 2)},
-	{t: quant.Q5K, dir: "q5_K", bytes: q5KBytes, deq: kqDeqQ5K, generic: dotQ5KQ8KGeneric,
+	{t: quant.Q5K, dir: "q5_K", bytes: kqQ5KBytes, deq: kqDeqQ5K, generic: dotQ5KQ8KGeneric,
 		tile: tileQ5KQ8KGeneric, tileRows: Q5KTileRows, tileCols: Q5KTileCols, randBlock: kqRandHalves(0, 2)},
-	{t: quant.Q6K, dir: "q6_K", bytes: q6KBytes, deq: kqDeqQ6K, generic: dotQ6KQ8KGeneric,
+	{t: quant.Q6K, dir: "q6_K", bytes: kqQ6KBytes, deq: kqDeqQ6K, generic: dotQ6KQ8KGeneric,
 		tile: tileQ6KQ8KGeneric, tileRows: Q6KTileRows, tileCols: Q6KTileCols, randBlock: kqRandHalves(208)},
-	{t: quant.Q2K, dir: "q2_K", bytes: q2KBytes, deq: kqDeqQ2K, generic: dotQ2KQ8K, randBlock: kqRandHalves(80, 82)},
-	{t: quant.Q3K, dir: "q3_K", bytes: q3KBytes, deq: kqDeqQ3K, generic: dotQ3KQ8K, randBlock: kqRandHalves(108)},
-	{t: quant.IQ4XS, dir: "iq4_xs", bytes: iq4XSBytes, deq: kqDeqIQ4XS, generic: dotIQ4XSQ8K, randBlock: kqRandHalves(0)},
+	{t: quant.Q2K, dir: "q2_K", bytes: kqQ2KBytes, deq: kqDeqQ2K, generic: dotQ2KQ8K, randBlock: kqRandHalves(80, 82)},
+	{t: quant.Q3K, dir: "q3_K", bytes: kqQ3KBytes, deq: kqDeqQ3K, generic: dotQ3KQ8K, randBlock: kqRandHalves(108)},
+	{t: quant.IQ4XS, dir: "iq4_xs", bytes: kqIq4XSBytes, deq: kqDeqIQ4XS, generic: dotIQ4XSQ8K, randBlock: kqRandHalves(0)},
 }
 
 // kqDotPaths lists every implementation of t's dot product that this CPU
@@ -249,7 +249,7 @@ func kqRef(k *kqType, x, y []byte, n int) (dot, abs float64) {
 	a := make([]float64, 256)
 	for b := 0; b < n/256; b++ {
 		k.deq(w, x[b*k.bytes:])
-		kqDeqQ8K(a, y[b*q8KBytes:])
+		kqDeqQ8K(a, y[b*kqQ8KBytes:])
 		for i := range w {
 			p := w[i] * a[i]
 			dot += p
@@ -279,7 +279,7 @@ func kqRandHalves(offs ...int) func(r *rand.Rand, b []byte) {
 // consistent) whose scale d is random.
 func kqRandQ8K(r *rand.Rand, y []byte, nb int, lo, hi int) {
 	for b := 0; b < nb; b++ {
-		yb := y[b*q8KBytes:]
+		yb := y[b*kqQ8KBytes:]
 		d := float32(r.NormFloat64() * 0.01)
 		binary.LittleEndian.PutUint32(yb, math.Float32bits(d))
 		for g := 0; g < 16; g++ {
@@ -297,7 +297,7 @@ func kqRandQ8K(r *rand.Rand, y []byte, nb int, lo, hi int) {
 // kqConstQ8K fills y with nb q8_K blocks whose every quant is v.
 func kqConstQ8K(y []byte, nb int, v int8, d float32) {
 	for b := 0; b < nb; b++ {
-		yb := y[b*q8KBytes:]
+		yb := y[b*kqQ8KBytes:]
 		binary.LittleEndian.PutUint32(yb, math.Float32bits(d))
 		for i := 0; i < 256; i++ {
 			yb[4+i] = byte(v)
@@ -353,7 +353,7 @@ func TestKQuantFixtures(t *testing.T) {
 		t.Run(k.dir, func(t *testing.T) {
 			q, yq, dot, f64 := kqReadFixture(t, k.dir)
 			rowBytes := cols / 256 * k.bytes
-			if len(q) != rows*rowBytes || len(yq) != cols/256*q8KBytes || len(dot) != rows || len(f64) != rows {
+			if len(q) != rows*rowBytes || len(yq) != cols/256*kqQ8KBytes || len(dot) != rows || len(f64) != rows {
 				t.Fatalf("fixture sizes: q %d yq %d dot %d f64 %d", len(q), len(yq), len(dot), len(f64))
 			}
 			abs := make([]float64, rows)
@@ -406,7 +406,7 @@ func kqCases() []kqCase {
 		kqCase{"some-zero-blocks", 5, func(r *rand.Rand, k *kqType, x, y []byte, nb int) {
 			random(r, k, x, y, nb)
 			clear(x[k.bytes : 2*k.bytes])
-			kqConstQ8K(y[3*q8KBytes:], 1, 0, 0)
+			kqConstQ8K(y[3*kqQ8KBytes:], 1, 0, 0)
 		}},
 	)
 	// Extreme: every weight byte 0xff (largest quants and scales) or 0x00
@@ -463,7 +463,7 @@ func TestKQuantDotRandom(t *testing.T) {
 		paths := kqDotPaths(t, k)
 		for _, c := range kqCases() {
 			x := kqUnaligned(r, c.nb*k.bytes)
-			y := kqUnaligned(r, c.nb*q8KBytes)
+			y := kqUnaligned(r, c.nb*kqQ8KBytes)
 			c.fill(r, k, x, y, c.nb)
 			n := c.nb * 256
 			ref, abs := kqRef(k, x, y, n)
@@ -499,9 +499,9 @@ func TestKQuantTile(t *testing.T) {
 		for _, nb := range []int{1, 2, 3, 7, 16} {
 			n := nb * 256
 			xStride := nb*k.bytes + 3
-			yStride := nb*q8KBytes + 5
+			yStride := nb*kqQ8KBytes + 5
 			x := kqUnaligned(r, (rows-1)*xStride+nb*k.bytes)
-			y := kqUnaligned(r, (cols-1)*yStride+nb*q8KBytes)
+			y := kqUnaligned(r, (cols-1)*yStride+nb*kqQ8KBytes)
 			for row := 0; row < rows; row++ {
 				for b := 0; b < nb; b++ {
 					k.randBlock(r, x[row*xStride+b*k.bytes:][:k.bytes])
@@ -550,7 +550,7 @@ func TestKQuantBadLength(t *testing.T) {
 						t.Errorf("%s %s: recovered %q, want a kernels: panic", k.dir, p.name, msg)
 					}
 				}()
-				p.dot(512, make([]byte, k.bytes), make([]byte, 2*q8KBytes))
+				p.dot(512, make([]byte, k.bytes), make([]byte, 2*kqQ8KBytes))
 			}()
 		}
 	}
@@ -569,7 +569,7 @@ func TestKQuantExported(t *testing.T) {
 			t.Errorf("%s: VecDotType = %v, %v; want q8_K", k.dir, vt, ok)
 		}
 		x := make([]byte, 2*k.bytes)
-		y := make([]byte, 2*q8KBytes)
+		y := make([]byte, 2*kqQ8KBytes)
 		k.randBlock(r, x[:k.bytes])
 		k.randBlock(r, x[k.bytes:])
 		kqRandQ8K(r, y, 2, -127, 127)

@@ -17,7 +17,7 @@ func init() {
 // len(x)/110·256. It panics if the lengths do not describe whole blocks of
 // the same element count.
 func DotQ3KQ8K(x, y []byte) float32 {
-	return dotQ3KQ8K(len(x)/q3KBytes*kqBlock, x, y)
+	return dotQ3KQ8K(len(x)/kqQ3KBytes*kqBlock, x, y)
 }
 
 // q3KScales unpacks the twelve bytes of 6-bit q3_K scales into sixteen
@@ -43,11 +43,11 @@ func q3KScales(s []byte) (sc [16]int32) {
 // signed scale sc[g]; the 3-bit weight is the 2-bit q minus 4 where its
 // hmask bit is clear: d·dy·Σ_g sc[g]·Σᵢ (qᵢ − 4·¬hᵢ)·yᵢ.
 func dotQ3KQ8K(n int, x, y []byte) float32 {
-	nb := kqCheck("dot q3_K·q8_K", n, x, y, q3KBytes, q8KBytes)
+	nb := kqCheck("dot q3_K·q8_K", n, x, y, kqQ3KBytes, kqQ8KBytes)
 	var sum float32
 	for i := 0; i < nb; i++ {
-		xb := x[i*q3KBytes : i*q3KBytes+q3KBytes]
-		yb := y[i*q8KBytes : i*q8KBytes+q8KBytes]
+		xb := x[i*kqQ3KBytes : i*kqQ3KBytes+kqQ3KBytes]
+		yb := y[i*kqQ8KBytes : i*kqQ8KBytes+kqQ8KBytes]
 		dy := math.Float32frombits(binary.LittleEndian.Uint32(yb))
 		d := kqHalf(xb[108:]) * dy
 		sc := q3KScales(xb[96:108])
@@ -55,7 +55,7 @@ func dotQ3KQ8K(n int, x, y []byte) float32 {
 		var sumi int32
 		for h := 0; h < 2; h++ {
 			qs := (*[32]byte)(xb[32+32*h:])
-			a := (*[128]byte)(yb[q8KQsOff+128*h:])
+			a := (*[128]byte)(yb[kqQ8KQsOff+128*h:])
 			for s := 0; s < 4; s++ {
 				shift := 2 * s
 				bit := uint(4*h + s)

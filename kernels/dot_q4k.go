@@ -11,16 +11,16 @@ import (
 // and of their activation format q8_K (d float32 @0, qs int8[256] @4,
 // bsums int16[16] @260).
 const (
-	kqBlock     = 256 // elements per super-block
-	q2KBytes    = 84
-	q3KBytes    = 110
-	q4KBytes    = 144
-	q5KBytes    = 176
-	q6KBytes    = 210
-	iq4XSBytes  = 136
-	q8KBytes    = 292
-	q8KQsOff    = 4
-	q8KBsumsOff = 260
+	kqBlock       = 256 // elements per super-block
+	kqQ2KBytes    = 84
+	kqQ3KBytes    = 110
+	kqQ4KBytes    = 144
+	kqQ5KBytes    = 176
+	kqQ6KBytes    = 210
+	kqIq4XSBytes  = 136
+	kqQ8KBytes    = 292
+	kqQ8KQsOff    = 4
+	kqQ8KBsumsOff = 260
 )
 
 // Q4KTileRows and Q4KTileCols are the shape of the q4_K·q8_K tile.
@@ -46,7 +46,7 @@ func init() {
 // len(x)/144·256. It panics if the lengths do not describe whole blocks of
 // the same element count.
 func DotQ4KQ8K(x, y []byte) float32 {
-	return dotQ4KQ8K(len(x)/q4KBytes*kqBlock, x, y)
+	return dotQ4KQ8K(len(x)/kqQ4KBytes*kqBlock, x, y)
 }
 
 // TileQ4KQ8K computes Q4KTileRows×Q4KTileCols dot products of n elements:
@@ -77,7 +77,7 @@ func kqCheckTile(name string, n int, x []byte, xStride int, y []byte, yStride in
 	}
 	nb := n / kqBlock
 	if xStride < 0 || yStride < 0 || dstStride < 0 ||
-		len(x) < (rows-1)*xStride+nb*xb || len(y) < (cols-1)*yStride+nb*q8KBytes ||
+		len(x) < (rows-1)*xStride+nb*xb || len(y) < (cols-1)*yStride+nb*kqQ8KBytes ||
 		len(dst) < (cols-1)*dstStride+rows {
 		panic("kernels: " + name + ": tile does not fit its buffers")
 	}
@@ -131,7 +131,7 @@ func kqScalesMins(s []byte) (sc, mn [8]int32) {
 // kqBsumPairs returns the sums of q8_K's bsums over each 32-element
 // sub-block (bsums[2j]+bsums[2j+1]).
 func kqBsumPairs(yb []byte) (p [8]int32) {
-	bs := yb[q8KBsumsOff : q8KBsumsOff+32]
+	bs := yb[kqQ8KBsumsOff : kqQ8KBsumsOff+32]
 	for j := 0; j < 8; j++ {
 		p[j] = int32(int16(binary.LittleEndian.Uint16(bs[4*j:]))) + int32(int16(binary.LittleEndian.Uint16(bs[4*j+2:])))
 	}
@@ -143,11 +143,11 @@ func kqBsumPairs(yb []byte) (p [8]int32) {
 //
 //	d·dy·Σⱼ scⱼ·Σᵢ nibᵢ·yᵢ − dmin·dy·Σⱼ mnⱼ·(bsums[2j]+bsums[2j+1])
 func dotQ4KQ8KGeneric(n int, x, y []byte) float32 {
-	nb := kqCheck("dot q4_K·q8_K", n, x, y, q4KBytes, q8KBytes)
+	nb := kqCheck("dot q4_K·q8_K", n, x, y, kqQ4KBytes, kqQ8KBytes)
 	var sum float32
 	for i := 0; i < nb; i++ {
-		xb := x[i*q4KBytes : i*q4KBytes+q4KBytes]
-		yb := y[i*q8KBytes : i*q8KBytes+q8KBytes]
+		xb := x[i*kqQ4KBytes : i*kqQ4KBytes+kqQ4KBytes]
+		yb := y[i*kqQ8KBytes : i*kqQ8KBytes+kqQ8KBytes]
 		sum += q4KBlockDot(xb, yb)
 	}
 	return sum
@@ -167,7 +167,7 @@ func q4KBlockDot(xb, yb []byte) float32 {
 	var sumi int32
 	for j := 0; j < 4; j++ {
 		q := (*[32]byte)(xb[16+32*j:])
-		a := (*[64]byte)(yb[q8KQsOff+64*j:])
+		a := (*[64]byte)(yb[kqQ8KQsOff+64*j:])
 		var s0, s1 int32
 		for l := 0; l < 32; l++ {
 			s0 += int32(q[l]&15) * int32(int8(a[l]))
@@ -182,19 +182,19 @@ func q4KBlockDot(xb, yb []byte) float32 {
 // is decoded once into bytes and then multiplied with all columns.
 func tileQ4KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int) {
 	const rows, cols = Q4KTileRows, Q4KTileCols
-	nb := kqCheckTile("tile q4_K·q8_K", n, x, xStride, y, yStride, dst, dstStride, rows, cols, q4KBytes)
+	nb := kqCheckTile("tile q4_K·q8_K", n, x, xStride, y, yStride, dst, dstStride, rows, cols, kqQ4KBytes)
 	var acc [cols][rows]float32
 	var q [kqBlock]byte
 	var bp [cols][8]int32
 	var dy [cols]float32
 	for i := 0; i < nb; i++ {
 		for c := 0; c < cols; c++ {
-			yb := y[c*yStride+i*q8KBytes:]
+			yb := y[c*yStride+i*kqQ8KBytes:]
 			dy[c] = math.Float32frombits(binary.LittleEndian.Uint32(yb))
 			bp[c] = kqBsumPairs(yb)
 		}
 		for r := 0; r < rows; r++ {
-			xb := x[r*xStride+i*q4KBytes : r*xStride+i*q4KBytes+q4KBytes]
+			xb := x[r*xStride+i*kqQ4KBytes : r*xStride+i*kqQ4KBytes+kqQ4KBytes]
 			d, dmin := kqHalf(xb[0:]), kqHalf(xb[2:])
 			sc, mn := kqScalesMins(xb[4:16])
 			for j := 0; j < 4; j++ {
@@ -205,8 +205,8 @@ func tileQ4KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst 
 				}
 			}
 			for c := 0; c < cols; c++ {
-				yb := y[c*yStride+i*q8KBytes:]
-				a := (*[kqBlock]byte)(yb[q8KQsOff:])
+				yb := y[c*yStride+i*kqQ8KBytes:]
+				a := (*[kqBlock]byte)(yb[kqQ8KQsOff:])
 				var sumi, sumMin int32
 				for j := 0; j < 8; j++ {
 					var s int32

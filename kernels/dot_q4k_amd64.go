@@ -2,7 +2,43 @@
 
 package kernels
 
+// Assembly in dot_q4k_amd64.s. x and y point at nb ≥ 1 whole blocks.
+//
+//go:noescape
+func dotQ4KVNNI(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ4KAVX2(x, y *byte, nb int) float32
+
 var (
-	dotQ4KQ8K, dotQ4KImpl   = dotQ4KQ8KGeneric, "go"
+	dotQ4KQ8K, dotQ4KImpl   = pickDotQ4K()
 	tileQ4KQ8K, tileQ4KImpl = tileQ4KQ8KGeneric, "go"
 )
+
+func pickDotQ4K() (VecDotFunc, string) {
+	switch {
+	case hasVNNI:
+		return dotQ4KQ8KVNNI, "avx512vnni"
+	case hasAVX2:
+		return dotQ4KQ8KAVX2, "avx2"
+	}
+	return dotQ4KQ8KGeneric, "go"
+}
+
+// dotQ4KQ8KVNNI is the AVX-512 VNNI q4_K·q8_K dot product.
+func dotQ4KQ8KVNNI(n int, x, y []byte) float32 {
+	nb := kqCheck("dot q4_K·q8_K", n, x, y, kqQ4KBytes, kqQ8KBytes)
+	if nb == 0 {
+		return 0
+	}
+	return dotQ4KVNNI(&x[0], &y[0], nb)
+}
+
+// dotQ4KQ8KAVX2 is the AVX2 q4_K·q8_K dot product.
+func dotQ4KQ8KAVX2(n int, x, y []byte) float32 {
+	nb := kqCheck("dot q4_K·q8_K", n, x, y, kqQ4KBytes, kqQ8KBytes)
+	if nb == 0 {
+		return 0
+	}
+	return dotQ4KAVX2(&x[0], &y[0], nb)
+}

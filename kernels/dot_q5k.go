@@ -30,7 +30,7 @@ func init() {
 // len(x)/176·256. It panics if the lengths do not describe whole blocks of
 // the same element count.
 func DotQ5KQ8K(x, y []byte) float32 {
-	return dotQ5KQ8K(len(x)/q5KBytes*kqBlock, x, y)
+	return dotQ5KQ8K(len(x)/kqQ5KBytes*kqBlock, x, y)
 }
 
 // TileQ5KQ8K computes Q5KTileRows×Q5KTileCols dot products of n elements:
@@ -43,11 +43,11 @@ func TileQ5KQ8K(n int, x []byte, xStride int, y []byte, yStride int, dst []float
 // dotQ5KQ8KGeneric is the Go twin of the q5_K·q8_K kernels: as q4_K, with
 // the fifth bit of each weight taken from qh.
 func dotQ5KQ8KGeneric(n int, x, y []byte) float32 {
-	nb := kqCheck("dot q5_K·q8_K", n, x, y, q5KBytes, q8KBytes)
+	nb := kqCheck("dot q5_K·q8_K", n, x, y, kqQ5KBytes, kqQ8KBytes)
 	var sum float32
 	for i := 0; i < nb; i++ {
-		xb := x[i*q5KBytes : i*q5KBytes+q5KBytes]
-		yb := y[i*q8KBytes : i*q8KBytes+q8KBytes]
+		xb := x[i*kqQ5KBytes : i*kqQ5KBytes+kqQ5KBytes]
+		yb := y[i*kqQ8KBytes : i*kqQ8KBytes+kqQ8KBytes]
 		sum += q5KBlockDot(xb, yb)
 	}
 	return sum
@@ -68,7 +68,7 @@ func q5KBlockDot(xb, yb []byte) float32 {
 	var sumi int32
 	for j := 0; j < 4; j++ {
 		q := (*[32]byte)(xb[48+32*j:])
-		a := (*[64]byte)(yb[q8KQsOff+64*j:])
+		a := (*[64]byte)(yb[kqQ8KQsOff+64*j:])
 		var s0, s1 int32
 		for l := 0; l < 32; l++ {
 			h := qh[l] >> (2 * j)
@@ -83,19 +83,19 @@ func q5KBlockDot(xb, yb []byte) float32 {
 // tileQ5KQ8KGeneric is the Go twin of the q5_K·q8_K tile.
 func tileQ5KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int) {
 	const rows, cols = Q5KTileRows, Q5KTileCols
-	nb := kqCheckTile("tile q5_K·q8_K", n, x, xStride, y, yStride, dst, dstStride, rows, cols, q5KBytes)
+	nb := kqCheckTile("tile q5_K·q8_K", n, x, xStride, y, yStride, dst, dstStride, rows, cols, kqQ5KBytes)
 	var acc [cols][rows]float32
 	var q [kqBlock]byte
 	var bp [cols][8]int32
 	var dy [cols]float32
 	for i := 0; i < nb; i++ {
 		for c := 0; c < cols; c++ {
-			yb := y[c*yStride+i*q8KBytes:]
+			yb := y[c*yStride+i*kqQ8KBytes:]
 			dy[c] = math.Float32frombits(binary.LittleEndian.Uint32(yb))
 			bp[c] = kqBsumPairs(yb)
 		}
 		for r := 0; r < rows; r++ {
-			xb := x[r*xStride+i*q5KBytes : r*xStride+i*q5KBytes+q5KBytes]
+			xb := x[r*xStride+i*kqQ5KBytes : r*xStride+i*kqQ5KBytes+kqQ5KBytes]
 			d, dmin := kqHalf(xb[0:]), kqHalf(xb[2:])
 			sc, mn := kqScalesMins(xb[4:16])
 			qh := (*[32]byte)(xb[16:])
@@ -108,7 +108,7 @@ func tileQ5KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst 
 				}
 			}
 			for c := 0; c < cols; c++ {
-				a := (*[kqBlock]byte)(y[c*yStride+i*q8KBytes+q8KQsOff:])
+				a := (*[kqBlock]byte)(y[c*yStride+i*kqQ8KBytes+kqQ8KQsOff:])
 				var sumi, sumMin int32
 				for j := 0; j < 8; j++ {
 					var s int32

@@ -30,7 +30,7 @@ func init() {
 // len(x)/210·256. It panics if the lengths do not describe whole blocks of
 // the same element count.
 func DotQ6KQ8K(x, y []byte) float32 {
-	return dotQ6KQ8K(len(x)/q6KBytes*kqBlock, x, y)
+	return dotQ6KQ8K(len(x)/kqQ6KBytes*kqBlock, x, y)
 }
 
 // TileQ6KQ8K computes Q6KTileRows×Q6KTileCols dot products of n elements:
@@ -60,7 +60,7 @@ func q6KUnpack(q *[kqBlock]byte, xb []byte) {
 // q6KBsumTerm returns Σ_g scales[g]·bsums[g], the correction for the +32
 // offset of the unsigned weights.
 func q6KBsumTerm(sc []byte, yb []byte) int32 {
-	bs := yb[q8KBsumsOff : q8KBsumsOff+32]
+	bs := yb[kqQ8KBsumsOff : kqQ8KBsumsOff+32]
 	var s int32
 	for g := 0; g < 16; g++ {
 		s += int32(int8(sc[g])) * int32(int16(binary.LittleEndian.Uint16(bs[2*g:])))
@@ -73,11 +73,11 @@ func q6KBsumTerm(sc []byte, yb []byte) int32 {
 //
 //	d·dy·(Σ_g scales[g]·Σᵢ uᵢ·yᵢ − 32·Σ_g scales[g]·bsums[g])
 func dotQ6KQ8KGeneric(n int, x, y []byte) float32 {
-	nb := kqCheck("dot q6_K·q8_K", n, x, y, q6KBytes, q8KBytes)
+	nb := kqCheck("dot q6_K·q8_K", n, x, y, kqQ6KBytes, kqQ8KBytes)
 	var sum float32
 	for i := 0; i < nb; i++ {
-		xb := x[i*q6KBytes : i*q6KBytes+q6KBytes]
-		yb := y[i*q8KBytes : i*q8KBytes+q8KBytes]
+		xb := x[i*kqQ6KBytes : i*kqQ6KBytes+kqQ6KBytes]
+		yb := y[i*kqQ8KBytes : i*kqQ8KBytes+kqQ8KBytes]
 		sum += q6KBlockDot(xb, yb)
 	}
 	return sum
@@ -92,7 +92,7 @@ func q6KBlockDot(xb, yb []byte) float32 {
 	for h := 0; h < 2; h++ {
 		ql := (*[64]byte)(xb[64*h:])
 		qh := (*[32]byte)(xb[128+32*h:])
-		a := (*[128]byte)(yb[q8KQsOff+128*h:])
+		a := (*[128]byte)(yb[kqQ8KQsOff+128*h:])
 		for k := 0; k < 2; k++ { // l in [16k, 16k+16): groups 8h+k, +2, +4, +6
 			var s0, s1, s2, s3 int32
 			for l := 16 * k; l < 16*k+16; l++ {
@@ -114,19 +114,19 @@ func q6KBlockDot(xb, yb []byte) float32 {
 // tileQ6KQ8KGeneric is the Go twin of the q6_K·q8_K tile.
 func tileQ6KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int) {
 	const rows, cols = Q6KTileRows, Q6KTileCols
-	nb := kqCheckTile("tile q6_K·q8_K", n, x, xStride, y, yStride, dst, dstStride, rows, cols, q6KBytes)
+	nb := kqCheckTile("tile q6_K·q8_K", n, x, xStride, y, yStride, dst, dstStride, rows, cols, kqQ6KBytes)
 	var acc [cols][rows]float32
 	var q [kqBlock]byte
 	for i := 0; i < nb; i++ {
 		for r := 0; r < rows; r++ {
-			xb := x[r*xStride+i*q6KBytes : r*xStride+i*q6KBytes+q6KBytes]
+			xb := x[r*xStride+i*kqQ6KBytes : r*xStride+i*kqQ6KBytes+kqQ6KBytes]
 			d := kqHalf(xb[208:])
 			sc := (*[16]byte)(xb[192:])
 			q6KUnpack(&q, xb)
 			for c := 0; c < cols; c++ {
-				yb := y[c*yStride+i*q8KBytes:]
+				yb := y[c*yStride+i*kqQ8KBytes:]
 				dy := math.Float32frombits(binary.LittleEndian.Uint32(yb))
-				a := (*[kqBlock]byte)(yb[q8KQsOff:])
+				a := (*[kqBlock]byte)(yb[kqQ8KQsOff:])
 				var sumi int32
 				for g := 0; g < 16; g++ {
 					var s int32
