@@ -1,11 +1,13 @@
 package gguf
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"os"
+	"slices"
+	"strconv"
 
 	"github.com/gollm/gollm/quant"
 )
@@ -13,11 +15,21 @@ import (
 // Magic is the first four bytes of every GGUF file ("GGUF").
 const Magic = "GGUF"
 
+// Version is the GGUF version Writer produces. The reader accepts 2 and 3,
+// which share one layout (version 1 had 32-bit counts and lengths).
+const Version = 3
+
 // DefaultAlignment is the data alignment when general.alignment is absent.
 const DefaultAlignment = 32
 
+// MaxAlignment is the largest general.alignment gollm accepts.
+const MaxAlignment = 1 << 20
+
 // MaxDims is the largest number of dimensions a tensor may have.
 const MaxDims = 4
+
+// KeyAlignment is the metadata key that sets the data alignment.
+const KeyAlignment = "general.alignment"
 
 // ErrFormat is wrapped by every error about a malformed file.
 var ErrFormat = errors.New("gguf: malformed file")
@@ -26,7 +38,7 @@ var ErrFormat = errors.New("gguf: malformed file")
 type TensorInfo struct {
 	Name   string
 	Type   quant.Type
-	Dims   []uint64 // ne[0] (fastest varying) first
+	Dims   []uint64 // ne[0] (the fastest varying, a row) first
 	Offset uint64   // from the start of the data section
 	Size   uint64   // bytes of data
 }
@@ -56,7 +68,7 @@ type File struct {
 	closed bool
 }
 
-// Open memory-maps path read-only and parses it.
+// Open memory-maps path read-only and parses it. Close releases the mapping.
 func Open(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -67,8 +79,11 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)
 	}
-	if st.Size() < 24 {
-		return nil, fmt.Errorf("%w: %s: %d bytes is too small for a GGUF header", ErrFormat, path, st.Size())
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("gguf: %s: not a regular file", path)
+	}
+	if st.Size() < headerSize {
+		return nil, fmt.Errorf("%s: %w: %d bytes is too small for a GGUF header (%d bytes)", path, ErrFormat, st.Size(), headerSize)
 	}
 	data, unmap, err := mapFile(fh, st.Size())
 	if err != nil {
@@ -85,10 +100,11 @@ func Open(path string) (*File, error) {
 }
 
 // Parse parses a GGUF file held in memory. The tensor data returned by the
-// File are slices of data.
+// File are slices of data; metadata is copied.
 func Parse(data []byte) (*File, error) { return parse(data) }
 
-// Close releases the mapping. Tensor data slices must not be used after.
+// Close releases the mapping. Tensor data slices must not be used after;
+// metadata stays valid.
 func (f *File) Close() error {
 	if f.closed {
 		return nil
@@ -101,11 +117,16 @@ func (f *File) Close() error {
 	return nil
 }
 
-// Size returns the file size in bytes.
+// Size returns the file size in bytes (0 after Close).
 func (f *File) Size() int64 { return int64(len(f.data)) }
 
-// TensorData returns the bytes of tensor t: a zero-copy slice of the file.
+// TensorData returns the bytes of tensor t, one of f.Tensors: a zero-copy,
+// read-only slice of the file, valid until Close. It returns nil after
+// Close.
 func (f *File) TensorData(t *TensorInfo) []byte {
+	if f.closed {
+		return nil
+	}
 	start := uint64(f.DataOffset) + t.Offset
 	return f.data[start : start+t.Size : start+t.Size]
 }
@@ -119,361 +140,228 @@ func (f *File) Tensor(name string) (*TensorInfo, bool) {
 	return &f.Tensors[i], true
 }
 
-// decoder reads little-endian values with bounds checks.
-type decoder struct {
-	b   []byte
-	off int
-}
+// headerSize is magic, version, tensor count and metadata count.
+const headerSize = 4 + 4 + 8 + 8
 
-func (d *decoder) need(n uint64, what string) error {
-	if n > uint64(len(d.b)-d.off) {
-		return fmt.Errorf("%w: %s: need %d bytes at offset %d, file has %d", ErrFormat, what, n, d.off, len(d.b))
-	}
-	return nil
-}
-
-func (d *decoder) u32(what string) (uint32, error) {
-	if err := d.need(4, what); err != nil {
-		return 0, err
-	}
-	v := binary.LittleEndian.Uint32(d.b[d.off:])
-	d.off += 4
-	return v, nil
-}
-
-func (d *decoder) u64(what string) (uint64, error) {
-	if err := d.need(8, what); err != nil {
-		return 0, err
-	}
-	v := binary.LittleEndian.Uint64(d.b[d.off:])
-	d.off += 8
-	return v, nil
-}
-
-func (d *decoder) str(what string) (string, error) {
-	n, err := d.u64(what + " length")
-	if err != nil {
-		return "", err
-	}
-	if err := d.need(n, what); err != nil {
-		return "", fmt.Errorf("%w: %s: string length %d exceeds the file", ErrFormat, what, n)
-	}
-	s := string(d.b[d.off : d.off+int(n)])
-	d.off += int(n)
-	return s, nil
-}
-
-// maxDepth bounds nested arrays.
-const maxDepth = 8
-
-func (d *decoder) value(t ValueType, what string, depth int) (Value, error) {
-	switch t {
-	case TypeString:
-		s, err := d.str(what)
-		return Value{t, s}, err
-	case TypeArray:
-		a, err := d.array(what, depth+1)
-		return Value{t, a}, err
-	}
-	n := t.size()
-	if n == 0 {
-		return Value{}, fmt.Errorf("%w: %s: unknown value type %d", ErrFormat, what, uint32(t))
-	}
-	if err := d.need(uint64(n), what); err != nil {
-		return Value{}, err
-	}
-	b := d.b[d.off:]
-	d.off += n
-	le := binary.LittleEndian
-	var v any
-	switch t {
-	case TypeUint8:
-		v = b[0]
-	case TypeInt8:
-		v = int8(b[0])
-	case TypeBool:
-		if b[0] > 1 {
-			return Value{}, fmt.Errorf("%w: %s: bool byte %d", ErrFormat, what, b[0])
-		}
-		v = b[0] == 1
-	case TypeUint16:
-		v = le.Uint16(b)
-	case TypeInt16:
-		v = int16(le.Uint16(b))
-	case TypeUint32:
-		v = le.Uint32(b)
-	case TypeInt32:
-		v = int32(le.Uint32(b))
-	case TypeFloat32:
-		v = math.Float32frombits(le.Uint32(b))
-	case TypeUint64:
-		v = le.Uint64(b)
-	case TypeInt64:
-		v = int64(le.Uint64(b))
-	case TypeFloat64:
-		v = math.Float64frombits(le.Uint64(b))
-	}
-	return Value{t, v}, nil
-}
-
-func (d *decoder) array(what string, depth int) (Array, error) {
-	if depth > maxDepth {
-		return Array{}, fmt.Errorf("%w: %s: arrays nested deeper than %d", ErrFormat, what, maxDepth)
-	}
-	et32, err := d.u32(what + " element type")
-	if err != nil {
-		return Array{}, err
-	}
-	et := ValueType(et32)
-	if et >= numValueType {
-		return Array{}, fmt.Errorf("%w: %s: unknown array element type %d", ErrFormat, what, et32)
-	}
-	n, err := d.u64(what + " count")
-	if err != nil {
-		return Array{}, err
-	}
-	// Every element takes at least one byte (strings and arrays at least 8),
-	// so a count larger than the rest of the file is a lie: reject it before
-	// allocating.
-	min := uint64(et.size())
-	if min == 0 {
-		min = 8
-	}
-	if n > uint64(len(d.b)-d.off)/min {
-		return Array{}, fmt.Errorf("%w: %s: array of %d %s elements exceeds the file", ErrFormat, what, n, et)
-	}
-	cnt := int(n)
-	le := binary.LittleEndian
-	if sz := et.size(); sz > 0 {
-		b := d.b[d.off : d.off+cnt*sz]
-		d.off += cnt * sz
-		var vals any
-		switch et {
-		case TypeUint8:
-			vals = append([]uint8(nil), b...)
-		case TypeInt8:
-			v := make([]int8, cnt)
-			for i := range v {
-				v[i] = int8(b[i])
-			}
-			vals = v
-		case TypeBool:
-			v := make([]bool, cnt)
-			for i := range v {
-				if b[i] > 1 {
-					return Array{}, fmt.Errorf("%w: %s: bool byte %d at index %d", ErrFormat, what, b[i], i)
-				}
-				v[i] = b[i] == 1
-			}
-			vals = v
-		case TypeUint16:
-			v := make([]uint16, cnt)
-			for i := range v {
-				v[i] = le.Uint16(b[2*i:])
-			}
-			vals = v
-		case TypeInt16:
-			v := make([]int16, cnt)
-			for i := range v {
-				v[i] = int16(le.Uint16(b[2*i:]))
-			}
-			vals = v
-		case TypeUint32:
-			v := make([]uint32, cnt)
-			for i := range v {
-				v[i] = le.Uint32(b[4*i:])
-			}
-			vals = v
-		case TypeInt32:
-			v := make([]int32, cnt)
-			for i := range v {
-				v[i] = int32(le.Uint32(b[4*i:]))
-			}
-			vals = v
-		case TypeFloat32:
-			v := make([]float32, cnt)
-			for i := range v {
-				v[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-			}
-			vals = v
-		case TypeUint64:
-			v := make([]uint64, cnt)
-			for i := range v {
-				v[i] = le.Uint64(b[8*i:])
-			}
-			vals = v
-		case TypeInt64:
-			v := make([]int64, cnt)
-			for i := range v {
-				v[i] = int64(le.Uint64(b[8*i:]))
-			}
-			vals = v
-		case TypeFloat64:
-			v := make([]float64, cnt)
-			for i := range v {
-				v[i] = math.Float64frombits(le.Uint64(b[8*i:]))
-			}
-			vals = v
-		}
-		return Array{et, vals}, nil
-	}
-	if et == TypeString {
-		v := make([]string, cnt)
-		for i := range v {
-			s, err := d.str(what)
-			if err != nil {
-				return Array{}, fmt.Errorf("%s[%d]: %w", what, i, err)
-			}
-			v[i] = s
-		}
-		return Array{et, v}, nil
-	}
-	v := make([]Array, cnt)
-	for i := range v {
-		a, err := d.array(fmt.Sprintf("%s[%d]", what, i), depth+1)
-		if err != nil {
-			return Array{}, err
-		}
-		v[i] = a
-	}
-	return Array{et, v}, nil
-}
+// Minimum encoded sizes, used to reject counts the file cannot hold.
+const (
+	minKVSize     = 8 + 4 + 1         // key length, type, a one-byte value
+	minTensorSize = 8 + 4 + 4 + 8     // name length, n_dims (0), type, offset
+	sizeofKV      = 16 + 8 + 16       // Go size of a KV
+	sizeofTensor  = 16 + 8 + 24 + 8*2 // Go size of a TensorInfo
+)
 
 func parse(data []byte) (*File, error) {
-	d := &decoder{b: data}
 	if len(data) < 4 || string(data[:4]) != Magic {
 		n := min(4, len(data))
 		return nil, fmt.Errorf("%w: bad magic %q (want %q)", ErrFormat, data[:n], Magic)
 	}
-	d.off = 4
-	f := &File{data: data, kvIdx: map[string]int{}, tIdx: map[string]int{}, Alignment: DefaultAlignment}
-	var err error
-	if f.Version, err = d.u32("version"); err != nil {
-		return nil, err
+	d := &decoder{b: data, off: 4}
+	f := &File{data: data, Alignment: DefaultAlignment}
+	var ok bool
+	if f.Version, ok = d.u32(); !ok {
+		return nil, d.truncated("version", 4)
 	}
-	if f.Version < 2 || f.Version > 3 {
+	switch {
+	case f.Version == 1:
+		return nil, fmt.Errorf("%w: unsupported version 1 (GGUF v1 is obsolete; gollm reads versions 2 and 3)", ErrFormat)
+	case f.Version != 0 && f.Version&0xFFFF == 0:
+		return nil, fmt.Errorf("%w: unsupported version %#x (a big-endian file? gollm reads little-endian versions 2 and 3)", ErrFormat, f.Version)
+	case f.Version < 2 || f.Version > 3:
 		return nil, fmt.Errorf("%w: unsupported version %d (gollm reads versions 2 and 3)", ErrFormat, f.Version)
 	}
-	nTensors, err := d.u64("tensor count")
-	if err != nil {
+	nTensors, ok := d.u64()
+	if !ok {
+		return nil, d.truncated("tensor count", 8)
+	}
+	nKV, ok := d.u64()
+	if !ok {
+		return nil, d.truncated("metadata count", 8)
+	}
+	if nKV > d.left()/minKVSize {
+		return nil, fmt.Errorf("%w: metadata count %d cannot fit in the %d bytes after the header", ErrFormat, nKV, d.left())
+	}
+	if nTensors > d.left()/minTensorSize {
+		return nil, fmt.Errorf("%w: tensor count %d cannot fit in the %d bytes after the header", ErrFormat, nTensors, d.left())
+	}
+	if err := f.readKVs(d, int(nKV)); err != nil {
 		return nil, err
 	}
-	nKV, err := d.u64("metadata count")
-	if err != nil {
+	if err := f.readTensorInfos(d, int(nTensors)); err != nil {
 		return nil, err
 	}
-	// A key-value pair takes at least 8+4+1 bytes, a tensor info 8+4+8+4+8.
-	if rest := uint64(len(data) - d.off); nKV > rest/13 {
-		return nil, fmt.Errorf("%w: metadata count %d exceeds the file", ErrFormat, nKV)
-	}
-	if rest := uint64(len(data) - d.off); nTensors > rest/32 {
-		return nil, fmt.Errorf("%w: tensor count %d exceeds the file", ErrFormat, nTensors)
-	}
-	f.KV = make([]KV, 0, nKV)
-	for i := uint64(0); i < nKV; i++ {
-		key, err := d.str(fmt.Sprintf("key #%d", i))
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := f.kvIdx[key]; dup {
-			return nil, fmt.Errorf("%w: duplicate key %q", ErrFormat, key)
-		}
-		t, err := d.u32(fmt.Sprintf("key %q type", key))
-		if err != nil {
-			return nil, err
-		}
-		v, err := d.value(ValueType(t), fmt.Sprintf("key %q", key), 0)
-		if err != nil {
-			return nil, err
-		}
-		f.kvIdx[key] = len(f.KV)
-		f.KV = append(f.KV, KV{key, v})
-	}
-	if v, ok := f.Get("general.alignment"); ok {
-		a, ok := asInt64(v.V)
-		if !ok || a <= 0 || a > 1<<20 || a&(a-1) != 0 {
-			return nil, fmt.Errorf("%w: key %q: alignment %v is not a power of two", ErrFormat, "general.alignment", v.V)
-		}
-		f.Alignment = int(a)
-	}
-	f.Tensors = make([]TensorInfo, 0, nTensors)
-	for i := uint64(0); i < nTensors; i++ {
-		ti, err := d.tensorInfo(i)
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := f.tIdx[ti.Name]; dup {
-			return nil, fmt.Errorf("%w: duplicate tensor %q", ErrFormat, ti.Name)
-		}
-		f.tIdx[ti.Name] = len(f.Tensors)
-		f.Tensors = append(f.Tensors, ti)
-	}
-	off := uint64(d.off)
-	al := uint64(f.Alignment)
-	off = (off + al - 1) / al * al
-	if len(f.Tensors) > 0 && off > uint64(len(data)) {
-		return nil, fmt.Errorf("%w: data section starts at %d, past the end of the file (%d bytes)", ErrFormat, off, len(data))
-	}
-	f.DataOffset = int64(off)
-	dataLen := uint64(len(data)) - min(off, uint64(len(data)))
-	for i := range f.Tensors {
-		t := &f.Tensors[i]
-		if t.Offset%al != 0 {
-			return nil, fmt.Errorf("%w: tensor %q: offset %d is not a multiple of the alignment %d", ErrFormat, t.Name, t.Offset, al)
-		}
-		if t.Offset > dataLen || t.Size > dataLen-t.Offset {
-			return nil, fmt.Errorf("%w: tensor %q: data [%d, +%d) lies outside the data section (%d bytes)", ErrFormat, t.Name, t.Offset, t.Size, dataLen)
-		}
+	if err := f.checkData(uint64(d.off)); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
-func (d *decoder) tensorInfo(i uint64) (TensorInfo, error) {
-	name, err := d.str(fmt.Sprintf("tensor #%d name", i))
+func (f *File) readKVs(d *decoder, n int) error {
+	// Grow the slices as values arrive rather than trusting the count, so
+	// that a file lying about it costs no more memory than its size.
+	f.KV = make([]KV, 0, min(n, len(d.b)/sizeofKV))
+	f.kvIdx = make(map[string]int, min(n, 1024))
+	for i := range n {
+		kb, err := d.strBytes("key #" + strconv.Itoa(i))
+		if err != nil {
+			return err
+		}
+		if j, dup := f.kvIdx[string(kb)]; dup {
+			return fmt.Errorf("%w: duplicate key %q (pairs #%d and #%d)", ErrFormat, kb, j, i)
+		}
+		key := string(kb)
+		what := "key " + strconv.Quote(key)
+		t, ok := d.u32()
+		if !ok {
+			return d.truncated(what+" type", 4)
+		}
+		v, err := d.value(ValueType(t), what)
+		if err != nil {
+			return err
+		}
+		f.kvIdx[key] = len(f.KV)
+		f.KV = append(f.KV, KV{key, v})
+	}
+	if v, ok := f.Get(KeyAlignment); ok {
+		a, ok := asInt64(v.V)
+		if !ok || a <= 0 || a > MaxAlignment || a&(a-1) != 0 {
+			return fmt.Errorf("%w: key %q: alignment %v (%s) is not a power of two up to %d", ErrFormat, KeyAlignment, v.V, describe(v), MaxAlignment)
+		}
+		f.Alignment = int(a)
+	}
+	return nil
+}
+
+func (f *File) readTensorInfos(d *decoder, n int) error {
+	f.Tensors = make([]TensorInfo, 0, min(n, len(d.b)/sizeofTensor))
+	f.tIdx = make(map[string]int, min(n, 1024))
+	for i := range n {
+		ti, err := d.tensorInfo(i)
+		if err != nil {
+			return err
+		}
+		if j, dup := f.tIdx[ti.Name]; dup {
+			return fmt.Errorf("%w: duplicate tensor %q (tensors #%d and #%d)", ErrFormat, ti.Name, j, i)
+		}
+		f.tIdx[ti.Name] = len(f.Tensors)
+		f.Tensors = append(f.Tensors, ti)
+	}
+	return nil
+}
+
+// checkData places the data section after the tensor infos (end is where
+// they end) and checks every tensor against it.
+func (f *File) checkData(end uint64) error {
+	al := uint64(f.Alignment)
+	start := (end + al - 1) / al * al
+	f.DataOffset = int64(start)
+	if len(f.Tensors) == 0 {
+		return nil // vocabulary-only files may end without padding
+	}
+	size := uint64(len(f.data))
+	if start > size {
+		return fmt.Errorf("%w: data section would start at offset %d, past the end of the file (%d bytes)", ErrFormat, start, size)
+	}
+	dataLen := size - start
+	for i := range f.Tensors {
+		t := &f.Tensors[i]
+		if t.Offset%al != 0 {
+			return fmt.Errorf("%w: tensor %q: data offset %d is not a multiple of the alignment %d", ErrFormat, t.Name, t.Offset, al)
+		}
+		if t.Offset > dataLen || t.Size > dataLen-t.Offset {
+			return fmt.Errorf("%w: tensor %q: data [%d, %d+%d) lies outside the data section (%d bytes)", ErrFormat, t.Name, t.Offset, t.Offset, t.Size, dataLen)
+		}
+	}
+	// No two tensors may share bytes. (llama.cpp is stricter still: it wants
+	// the tensors packed in file order; gollm accepts gaps and any order.)
+	order := make([]int, 0, len(f.Tensors))
+	for i := range f.Tensors {
+		if f.Tensors[i].Size > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		oa, ob := f.Tensors[a].Offset, f.Tensors[b].Offset
+		switch {
+		case oa < ob:
+			return -1
+		case oa > ob:
+			return 1
+		}
+		return a - b
+	})
+	for k := 1; k < len(order); k++ {
+		p, c := &f.Tensors[order[k-1]], &f.Tensors[order[k]]
+		if p.Offset+p.Size > c.Offset {
+			return fmt.Errorf("%w: tensors %q [%d, +%d) and %q [%d, +%d) overlap", ErrFormat, p.Name, p.Offset, p.Size, c.Name, c.Offset, c.Size)
+		}
+	}
+	return nil
+}
+
+func (d *decoder) tensorInfo(i int) (TensorInfo, error) {
+	name, err := d.str("tensor #" + strconv.Itoa(i) + " name")
 	if err != nil {
 		return TensorInfo{}, err
 	}
 	ti := TensorInfo{Name: name}
-	nd, err := d.u32(fmt.Sprintf("tensor %q n_dims", name))
-	if err != nil {
-		return ti, err
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: tensor %q: %s", ErrFormat, name, fmt.Sprintf(format, a...))
+	}
+	short := func(what string, n uint64) error {
+		return d.truncated(fmt.Sprintf("tensor %q %s", name, what), n)
+	}
+	nd, ok := d.u32()
+	if !ok {
+		return ti, short("n_dims", 4)
 	}
 	if nd > MaxDims {
-		return ti, fmt.Errorf("%w: tensor %q: %d dimensions (at most %d)", ErrFormat, name, nd, MaxDims)
+		return ti, bad("%d dimensions (at most %d)", nd, MaxDims)
+	}
+	if d.left() < 8*uint64(nd) {
+		return ti, short("dims", 8*uint64(nd))
 	}
 	ti.Dims = make([]uint64, nd)
-	n := uint64(1)
+	// n is the element count; nz the product of the non-zero dimensions,
+	// which must fit too, so that no stride computed from the shape
+	// overflows even when a zero dimension makes the tensor empty.
+	n, nz := uint64(1), uint64(1)
 	for j := range ti.Dims {
-		v, err := d.u64(fmt.Sprintf("tensor %q dim %d", name, j))
-		if err != nil {
-			return ti, err
-		}
-		if v == 0 || v > math.MaxInt64 || n > math.MaxInt64/v {
-			return ti, fmt.Errorf("%w: tensor %q: dimension %d = %d is zero or overflows", ErrFormat, name, j, v)
+		v, _ := d.u64()
+		if v > math.MaxInt64 {
+			return ti, bad("dimension %d is negative (%d)", j, int64(v))
 		}
 		ti.Dims[j] = v
 		n *= v
+		hi, lo := bits.Mul64(nz, max(v, 1))
+		if hi != 0 || lo > math.MaxInt64 {
+			return ti, bad("shape %v has more than 2^63-1 elements", ti.Dims[:j+1])
+		}
+		nz = lo
 	}
-	t, err := d.u32(fmt.Sprintf("tensor %q type", name))
-	if err != nil {
-		return ti, err
+	t, ok := d.u32()
+	if !ok {
+		return ti, short("type", 4)
 	}
 	ti.Type = quant.Type(t)
 	if !ti.Type.Known() {
-		return ti, fmt.Errorf("%w: tensor %q: unknown type id %d", ErrFormat, name, t)
+		return ti, bad("unknown type id %d", t)
 	}
-	if ti.Offset, err = d.u64(fmt.Sprintf("tensor %q offset", name)); err != nil {
-		return ti, err
+	if ti.Offset, ok = d.u64(); !ok {
+		return ti, short("offset", 8)
 	}
 	bs := uint64(ti.Type.BlockSize())
-	if nd > 0 && ti.Dims[0]%bs != 0 {
-		return ti, fmt.Errorf("%w: tensor %q: row length %d is not a multiple of the %v block size %d", ErrFormat, name, ti.Dims[0], ti.Type, bs)
+	rowLen := uint64(1)
+	if nd > 0 {
+		rowLen = ti.Dims[0]
 	}
-	blocks := n / bs
-	ts := uint64(ti.Type.TypeSize())
-	if blocks > math.MaxInt64/ts {
-		return ti, fmt.Errorf("%w: tensor %q: size overflows", ErrFormat, name)
+	if rowLen%bs != 0 {
+		return ti, bad("row length %d is not a multiple of the %v block size %d", rowLen, ti.Type, bs)
 	}
-	ti.Size = blocks * ts
+	hi, size := bits.Mul64(n/bs, uint64(ti.Type.TypeSize()))
+	if hi != 0 || size > math.MaxInt64 {
+		return ti, bad("shape %v of %v needs more than 2^63-1 bytes", ti.Dims, ti.Type)
+	}
+	ti.Size = size
 	return ti, nil
 }

@@ -10,20 +10,20 @@ type ValueType uint32
 
 // The metadata value types of GGUF.
 const (
-	TypeUint8   ValueType = 0
-	TypeInt8    ValueType = 1
-	TypeUint16  ValueType = 2
-	TypeInt16   ValueType = 3
-	TypeUint32  ValueType = 4
-	TypeInt32   ValueType = 5
-	TypeFloat32 ValueType = 6
-	TypeBool    ValueType = 7
-	TypeString  ValueType = 8
-	TypeArray   ValueType = 9
-	TypeUint64  ValueType = 10
-	TypeInt64   ValueType = 11
-	TypeFloat64 ValueType = 12
-	numValueType
+	TypeUint8    ValueType = 0
+	TypeInt8     ValueType = 1
+	TypeUint16   ValueType = 2
+	TypeInt16    ValueType = 3
+	TypeUint32   ValueType = 4
+	TypeInt32    ValueType = 5
+	TypeFloat32  ValueType = 6
+	TypeBool     ValueType = 7
+	TypeString   ValueType = 8
+	TypeArray    ValueType = 9
+	TypeUint64   ValueType = 10
+	TypeInt64    ValueType = 11
+	TypeFloat64  ValueType = 12
+	numValueType ValueType = 13 // the number of value types
 )
 
 var valueTypeNames = [...]string{"u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "str", "arr", "u64", "i64", "f64"}
@@ -131,26 +131,59 @@ func asInt64(v any) (int64, bool) {
 	return 0, false
 }
 
-// Uint8, Int8, … construct scalar values for Writer.
-func Uint8(v uint8) Value        { return Value{TypeUint8, v} }
-func Int8(v int8) Value          { return Value{TypeInt8, v} }
-func Uint16(v uint16) Value      { return Value{TypeUint16, v} }
-func Int16(v int16) Value        { return Value{TypeInt16, v} }
-func Uint32(v uint32) Value      { return Value{TypeUint32, v} }
-func Int32(v int32) Value        { return Value{TypeInt32, v} }
-func Float32(v float32) Value    { return Value{TypeFloat32, v} }
-func Bool(v bool) Value          { return Value{TypeBool, v} }
-func String(v string) Value      { return Value{TypeString, v} }
-func Uint64(v uint64) Value      { return Value{TypeUint64, v} }
-func Int64(v int64) Value        { return Value{TypeInt64, v} }
-func Float64(v float64) Value    { return Value{TypeFloat64, v} }
-func Strings(v []string) Value   { return Value{TypeArray, Array{TypeString, v}} }
-func Int32s(v []int32) Value     { return Value{TypeArray, Array{TypeInt32, v}} }
-func Uint32s(v []uint32) Value   { return Value{TypeArray, Array{TypeUint32, v}} }
-func Float32s(v []float32) Value { return Value{TypeArray, Array{TypeFloat32, v}} }
-func Bools(v []bool) Value       { return Value{TypeArray, Array{TypeBool, v}} }
+// Uint8 returns a u8 metadata value.
+func Uint8(v uint8) Value { return Value{TypeUint8, v} }
 
-// ArrayOf wraps an Array as a Value.
+// Int8 returns an i8 metadata value.
+func Int8(v int8) Value { return Value{TypeInt8, v} }
+
+// Uint16 returns a u16 metadata value.
+func Uint16(v uint16) Value { return Value{TypeUint16, v} }
+
+// Int16 returns an i16 metadata value.
+func Int16(v int16) Value { return Value{TypeInt16, v} }
+
+// Uint32 returns a u32 metadata value.
+func Uint32(v uint32) Value { return Value{TypeUint32, v} }
+
+// Int32 returns an i32 metadata value.
+func Int32(v int32) Value { return Value{TypeInt32, v} }
+
+// Float32 returns an f32 metadata value.
+func Float32(v float32) Value { return Value{TypeFloat32, v} }
+
+// Bool returns a bool metadata value.
+func Bool(v bool) Value { return Value{TypeBool, v} }
+
+// String returns a string metadata value.
+func String(v string) Value { return Value{TypeString, v} }
+
+// Uint64 returns a u64 metadata value.
+func Uint64(v uint64) Value { return Value{TypeUint64, v} }
+
+// Int64 returns an i64 metadata value.
+func Int64(v int64) Value { return Value{TypeInt64, v} }
+
+// Float64 returns an f64 metadata value.
+func Float64(v float64) Value { return Value{TypeFloat64, v} }
+
+// Strings returns an array-of-strings metadata value.
+func Strings(v []string) Value { return Value{TypeArray, Array{TypeString, v}} }
+
+// Int32s returns an array-of-i32 metadata value.
+func Int32s(v []int32) Value { return Value{TypeArray, Array{TypeInt32, v}} }
+
+// Uint32s returns an array-of-u32 metadata value.
+func Uint32s(v []uint32) Value { return Value{TypeArray, Array{TypeUint32, v}} }
+
+// Float32s returns an array-of-f32 metadata value.
+func Float32s(v []float32) Value { return Value{TypeArray, Array{TypeFloat32, v}} }
+
+// Bools returns an array-of-bool metadata value.
+func Bools(v []bool) Value { return Value{TypeArray, Array{TypeBool, v}} }
+
+// ArrayOf wraps an Array as a Value. a.Values must be one of the slice
+// types listed at Array, matching a.Type.
 func ArrayOf(a Array) Value { return Value{TypeArray, a} }
 
 // elemType maps a Go slice to its GGUF element type.
