@@ -15,6 +15,8 @@ func kqArchDotPaths(tb testing.TB, t quant.Type) []kqDotPath {
 	switch t {
 	case quant.Q4K:
 		avx2, vnni = dotQ4KQ8KAVX2, dotQ4KQ8KVNNI
+	case quant.Q5K:
+		avx2, vnni = dotQ5KQ8KAVX2, dotQ5KQ8KVNNI
 	default:
 		return nil
 	}
