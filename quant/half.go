@@ -1,6 +1,9 @@
 package quant
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // fp16Table maps every binary16 bit pattern to its float32 value, as ggml's
 // CPU backend does. 256 KiB; one load per conversion.
@@ -48,20 +51,16 @@ func FP32ToFP16(f float32) uint16 {
 	// f's exponent leaves exactly the 10+1 bits binary16 keeps, rounded to
 	// nearest even.
 	w := math.Float32bits(f)
-	abs := math.Float32frombits(w & 0x7fffffff)
-	base := float32(abs*0x1p112) * 0x1p-110
-	shl1 := w + w
-	bias := shl1 & 0xff000000
-	if bias < 0x71000000 {
-		bias = 0x71000000
-	}
-	base = math.Float32frombits(bias>>1+0x07800000) + base
+	shl1 := w << 1
+	bias := max(shl1&0xff000000, 0x71000000)
+	base := math.Float32frombits(bias>>1+0x07800000) +
+		float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
 	bits := math.Float32bits(base)
-	nonsign := (bits>>13)&0x7c00 + bits&0x0fff
-	if shl1 > 0xff000000 {
-		nonsign = 0x7e00
+	h := (bits>>13)&0x7c00 + bits&0x0fff
+	if shl1 > 0xff000000 { // NaN
+		h = 0x7e00
 	}
-	return uint16(w>>16)&0x8000 | uint16(nonsign)
+	return uint16(w>>16)&0x8000 | uint16(h)
 }
 
 // BF16ToFP32 converts a bfloat16 value (its bit pattern) to float32. Exact.
@@ -83,8 +82,7 @@ func DequantizeF32(dst []float32, src []byte) {
 	checkDequant("DequantizeF32", len(dst), len(src), 1, 4)
 	src = src[:4*len(dst)]
 	for i := range dst {
-		b := src[4*i : 4*i+4 : 4*i+4]
-		dst[i] = math.Float32frombits(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
 	}
 }
 
@@ -93,9 +91,7 @@ func QuantizeF32(dst []byte, src []float32) {
 	checkQuant("QuantizeF32", len(dst), len(src), 1, 4)
 	dst = dst[:4*len(src)]
 	for i, v := range src {
-		u := math.Float32bits(v)
-		b := dst[4*i : 4*i+4 : 4*i+4]
-		b[0], b[1], b[2], b[3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
 	}
 }
 
@@ -104,7 +100,7 @@ func DequantizeF16(dst []float32, src []byte) {
 	checkDequant("DequantizeF16", len(dst), len(src), 1, 2)
 	src = src[:2*len(dst)]
 	for i := range dst {
-		dst[i] = fp16Table[uint16(src[2*i])|uint16(src[2*i+1])<<8]
+		dst[i] = fp16Table[binary.LittleEndian.Uint16(src[2*i:])]
 	}
 }
 
@@ -113,9 +109,20 @@ func DequantizeF16(dst []float32, src []byte) {
 func QuantizeF16(dst []byte, src []float32) {
 	checkQuant("QuantizeF16", len(dst), len(src), 1, 2)
 	dst = dst[:2*len(src)]
-	for i, v := range src {
-		h := FP32ToFP16(v)
-		dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+	for i, f := range src {
+		// FP32ToFP16, written out: the compiler does not inline it.
+		w := math.Float32bits(f)
+		shl1 := w << 1
+		bias := max(shl1&0xff000000, 0x71000000)
+		base := math.Float32frombits(bias>>1+0x07800000) +
+			float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
+		bits := math.Float32bits(base)
+		h := (bits>>13)&0x7c00 + bits&0x0fff
+		if shl1 > 0xff000000 {
+			h = 0x7e00
+		}
+		h |= (w >> 16) & 0x8000
+		binary.LittleEndian.PutUint16(dst[2*i:], uint16(h))
 	}
 }
 
@@ -124,7 +131,7 @@ func DequantizeBF16(dst []float32, src []byte) {
 	checkDequant("DequantizeBF16", len(dst), len(src), 1, 2)
 	src = src[:2*len(dst)]
 	for i := range dst {
-		dst[i] = math.Float32frombits(uint32(src[2*i])<<16 | uint32(src[2*i+1])<<24)
+		dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
 	}
 }
 
@@ -134,7 +141,6 @@ func QuantizeBF16(dst []byte, src []float32) {
 	checkQuant("QuantizeBF16", len(dst), len(src), 1, 2)
 	dst = dst[:2*len(src)]
 	for i, v := range src {
-		h := FP32ToBF16(v)
-		dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
+		binary.LittleEndian.PutUint16(dst[2*i:], FP32ToBF16(v))
 	}
 }

@@ -6,7 +6,9 @@ package quant
 // DequantizeIQ4NL decodes len(dst) elements (a multiple of 32) of iq4_nl.
 func DequantizeIQ4NL(dst []float32, src []byte) {
 	checkDequant("DequantizeIQ4NL", len(dst), len(src), 32, 18)
-	for i, b := range Blocks[BlockIQ4NL](src)[:len(dst)/32] {
+	blocks := Blocks[BlockIQ4NL](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d := f16(b.D)
 		y := (*[32]float32)(dst[32*i:])
 		for j := 0; j < 16; j++ {
@@ -18,50 +20,39 @@ func DequantizeIQ4NL(dst []float32, src []byte) {
 
 // QuantizeIQ4NL encodes len(src) elements (a multiple of 32) as iq4_nl the
 // way ggml_quantize_chunk (and so llama-quantize) does: quantize_iq4_nl
-// with ntry = 7, that is 15 trial scales and a final re-quantization. (ggml's
-// from_float and from_float_ref use ntry = −1 and give other bytes; see
-// QuantizeIQ4NLFast.)
+// with ntry = 7, that is 15 trial scales, then every element re-chosen for
+// the best one. (ggml's from_float and from_float_ref for iq4_nl use
+// ntry = −1 instead, a single trial scale and no re-choice: other bytes,
+// and a worse fit. gollm does not offer that variant; iq4_nl's activations
+// are q8_0.)
 func QuantizeIQ4NL(dst []byte, src []float32) {
 	checkQuant("QuantizeIQ4NL", len(dst), len(src), 32, 18)
-	quantizeIQ4NL(dst, src, 7)
-}
-
-// QuantizeIQ4NLFast encodes as ggml's quantize_row_iq4_nl_ref (the iq4_nl
-// from_float): ntry = −1, a single trial scale, no re-quantization.
-func QuantizeIQ4NLFast(dst []byte, src []float32) {
-	checkQuant("QuantizeIQ4NLFast", len(dst), len(src), 32, 18)
-	quantizeIQ4NL(dst, src, -1)
-}
-
-func quantizeIQ4NL(dst []byte, src []float32, ntry int) {
 	blocks := Blocks[BlockIQ4NL](dst)
-	var L [32]uint8
 	for i := range len(src) / 32 {
 		x := (*[32]float32)(src[32*i:])
 		b := &blocks[i]
-		d := iq4Scale(x, &L, ntry)
+		d := iq4Scale(x)
 		putF16(&b.D, d)
-		if ntry > 0 {
-			var id float32
-			if d != 0 {
-				id = 1 / d
-			}
-			for j, v := range x {
-				L[j] = uint8(bestIndexIQ4NL(id * v))
-			}
+		var id float32
+		if d != 0 {
+			id = 1 / d
 		}
 		for j := 0; j < 16; j++ {
-			b.Qs[j] = L[j] | L[j+16]<<4
+			b.Qs[j] = uint8(bestIndexIQ4NL(id*x[j]) | bestIndexIQ4NL(id*x[j+16])<<4)
 		}
 	}
 }
 
-// iq4Scale is the per-32-element part of ggml's quantize_row_iq4_nl_impl
-// without importance weights (weight x²): levels from the scale that maps
-// the largest-magnitude element to an end of the codebook go to L, then
-// 2·ntry+1 further scales are tried and the best least-squares scale is
-// returned (L is not updated for those).
-func iq4Scale(x *[32]float32, L *[32]uint8, ntry int) float32 {
+// iq4NTry is ggml_quantize_chunk's ntry for iq4_nl and iq4_xs: the trial
+// scales are (itry − 127)/max for itry = −7 … 7.
+const iq4NTry = 7
+
+// iq4Scale is the per-32-element scale search of ggml's
+// quantize_row_iq4_nl_impl with ntry = 7 and no importance weights (weight
+// x²): a least-squares scale for the levels that −max/−127 gives, then 15
+// trial scales, keeping the one with the best weighted fit. 0 for an
+// all-zero block.
+func iq4Scale(x *[32]float32) float32 {
 	var weight [32]float32
 	var amax, max float32
 	for j, v := range x {
@@ -71,22 +62,14 @@ func iq4Scale(x *[32]float32, L *[32]uint8, ntry int) float32 {
 		}
 	}
 	if amax < groupMaxEps {
-		*L = [32]uint8{}
 		return 0
 	}
 	v0 := float32(IQ4NLValues[0])
-	var d float32
-	if ntry > 0 {
-		d = -max / v0
-	} else {
-		d = max / v0
-	}
+	d := -max / v0
 	id := 1 / d
 	var sumqx, sumq2 float32
 	for j, v := range x {
-		l := bestIndexIQ4NL(id * v)
-		L[j] = uint8(l)
-		q := float32(IQ4NLValues[l])
+		q := float32(IQ4NLValues[bestIndexIQ4NL(id*v)])
 		w := weight[j]
 		sumqx += float32(float32(w*q) * v)
 		sumq2 += float32(float32(w*q) * q)
@@ -96,7 +79,7 @@ func iq4Scale(x *[32]float32, L *[32]uint8, ntry int) float32 {
 		d = sumqx / sumq2
 	}
 	best := d * sumqx
-	for itry := -ntry; itry <= ntry; itry++ {
+	for itry := -iq4NTry; itry <= iq4NTry; itry++ {
 		id = float32(itry+int(IQ4NLValues[0])) / max
 		sumqx, sumq2 = 0, 0
 		for j, v := range x {
@@ -148,7 +131,7 @@ func QuantizeIQ4XS(dst []byte, src []float32) {
 		b := &blocks[i]
 		var maxScale, amaxScale float32
 		for ib := range scales {
-			s := iq4Scale((*[32]float32)(x[32*ib:]), &L, 7)
+			s := iq4Scale((*[32]float32)(x[32*ib:]))
 			scales[ib] = s
 			if as := abs32(s); as > amaxScale {
 				amaxScale, maxScale = as, s

@@ -16,7 +16,9 @@ import "math"
 // DequantizeQ4_0 decodes len(dst) elements (a multiple of 32) of q4_0.
 func DequantizeQ4_0(dst []float32, src []byte) {
 	checkDequant("DequantizeQ4_0", len(dst), len(src), 32, 18)
-	for i, b := range Blocks[BlockQ4_0](src)[:len(dst)/32] {
+	blocks := Blocks[BlockQ4_0](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d := f16(b.D)
 		y := (*[32]float32)(dst[32*i:])
 		for j := 0; j < 16; j++ {
@@ -57,7 +59,9 @@ func QuantizeQ4_0(dst []byte, src []float32) {
 // DequantizeQ4_1 decodes len(dst) elements (a multiple of 32) of q4_1.
 func DequantizeQ4_1(dst []float32, src []byte) {
 	checkDequant("DequantizeQ4_1", len(dst), len(src), 32, 20)
-	for i, b := range Blocks[BlockQ4_1](src)[:len(dst)/32] {
+	blocks := Blocks[BlockQ4_1](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d, m := f16(b.D), f16(b.M)
 		y := (*[32]float32)(dst[32*i:])
 		for j := 0; j < 16; j++ {
@@ -102,7 +106,9 @@ func QuantizeQ4_1(dst []byte, src []float32) {
 // DequantizeQ5_0 decodes len(dst) elements (a multiple of 32) of q5_0.
 func DequantizeQ5_0(dst []float32, src []byte) {
 	checkDequant("DequantizeQ5_0", len(dst), len(src), 32, 22)
-	for i, b := range Blocks[BlockQ5_0](src)[:len(dst)/32] {
+	blocks := Blocks[BlockQ5_0](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d := f16(b.D)
 		qh := le32(b.Qh)
 		y := (*[32]float32)(dst[32*i:])
@@ -150,7 +156,9 @@ func QuantizeQ5_0(dst []byte, src []float32) {
 // DequantizeQ5_1 decodes len(dst) elements (a multiple of 32) of q5_1.
 func DequantizeQ5_1(dst []float32, src []byte) {
 	checkDequant("DequantizeQ5_1", len(dst), len(src), 32, 24)
-	for i, b := range Blocks[BlockQ5_1](src)[:len(dst)/32] {
+	blocks := Blocks[BlockQ5_1](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d, m := f16(b.D), f16(b.M)
 		qh := le32(b.Qh)
 		y := (*[32]float32)(dst[32*i:])
@@ -202,11 +210,13 @@ func QuantizeQ5_1(dst []byte, src []float32) {
 // DequantizeQ8_0 decodes len(dst) elements (a multiple of 32) of q8_0.
 func DequantizeQ8_0(dst []float32, src []byte) {
 	checkDequant("DequantizeQ8_0", len(dst), len(src), 32, 34)
-	for i, b := range Blocks[BlockQ8_0](src)[:len(dst)/32] {
+	blocks := Blocks[BlockQ8_0](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d := f16(b.D)
 		y := (*[32]float32)(dst[32*i:])
-		for j, q := range b.Qs {
-			y[j] = float32(q) * d
+		for j := range y {
+			y[j] = float32(b.Qs[j]) * d
 		}
 	}
 }
@@ -222,7 +232,9 @@ func QuantizeQ8_0(dst []byte, src []float32) {
 		b := &blocks[i]
 		var amax float32
 		for _, v := range x {
-			amax = max(amax, abs32(v))
+			if a := abs32(v); !(amax > a) { // C's MAX(amax, a)
+				amax = a
+			}
 		}
 		d := amax / 127
 		var id float32
@@ -240,11 +252,13 @@ func QuantizeQ8_0(dst []byte, src []float32) {
 // d·q. (ggml has no q8_1 to_float; s is not needed to decode.)
 func DequantizeQ8_1(dst []float32, src []byte) {
 	checkDequant("DequantizeQ8_1", len(dst), len(src), 32, 36)
-	for i, b := range Blocks[BlockQ8_1](src)[:len(dst)/32] {
+	blocks := Blocks[BlockQ8_1](src)[:len(dst)/32]
+	for i := range blocks {
+		b := &blocks[i]
 		d := f16(b.D)
 		y := (*[32]float32)(dst[32*i:])
-		for j, q := range b.Qs {
-			y[j] = float32(q) * d
+		for j := range y {
+			y[j] = float32(b.Qs[j]) * d
 		}
 	}
 }
@@ -260,7 +274,9 @@ func QuantizeQ8_1(dst []byte, src []float32) {
 		b := &blocks[i]
 		var amax float32
 		for _, v := range x {
-			amax = max(amax, abs32(v))
+			if a := abs32(v); !(amax > a) { // C's MAX(amax, a)
+				amax = a
+			}
 		}
 		d := amax / 127
 		var id float32
@@ -278,5 +294,17 @@ func QuantizeQ8_1(dst []byte, src []float32) {
 	}
 }
 
-// roundAway is C's roundf: nearest integer, halfway cases away from zero.
-func roundAway(f float32) float32 { return float32(math.Round(float64(f))) }
+// roundAway is C's roundf for |f| < 2³¹: the nearest integer, halfway
+// cases away from zero. f − trunc(f) is exact, so the comparison with ½ is.
+func roundAway(f float32) int32 {
+	t := int32(f)
+	r := f - float32(t)
+	var up, down int32 // set without branches: r is unpredictable
+	if r >= 0.5 {
+		up = 1
+	}
+	if r <= -0.5 {
+		down = 1
+	}
+	return t + up - down
+}

@@ -245,25 +245,35 @@ func makeQKX2Quants(nmax int, x, weights []float32, L, Laux []uint8, theMin *flo
 }
 
 // bestIndexIQ4NL returns the index of the IQ4NLValues level nearest to x,
-// the upper one on a tie (ggml's best_index_int8): level i is chosen once x
-// reaches the midpoint of levels i−1 and i. x+x and the level sums are
-// exact, so the comparison is too.
+// the upper one on a tie, 0 for NaN (ggml's best_index_int8): level i is
+// chosen once x+x reaches IQ4NLValues[i−1]+IQ4NLValues[i]. Those sums are
+// integers, so whether x+x reaches one depends only on floor(x+x), and a
+// table indexed by it gives the level.
 func bestIndexIQ4NL(x float32) int {
-	x2 := x + x
-	idx := 0
-	for step := 8; step > 0; step >>= 1 {
-		j := idx + step
-		if x2 >= iq4nlMid2[j] {
-			idx = j
-		}
+	x2 := x + x        // exact
+	if !(x2 >= -256) { // also NaN
+		return 0
 	}
-	return idx
+	if x2 >= 255 {
+		return 15
+	}
+	k := int(x2) // toward zero; then floor
+	if float32(k) > x2 {
+		k--
+	}
+	return int(iq4nlIndex[(k+256)&511])
 }
 
-// iq4nlMid2[j] = IQ4NLValues[j−1] + IQ4NLValues[j] (twice the midpoint).
-var iq4nlMid2 = func() (m [16]float32) {
-	for j := 1; j < 16; j++ {
-		m[j] = float32(int(IQ4NLValues[j-1]) + int(IQ4NLValues[j]))
+// iq4nlIndex[k+256] is the level for floor(x+x) = k, k ∈ [−256, 256).
+var iq4nlIndex = func() (t [512]uint8) {
+	for k := -256; k < 256; k++ {
+		idx := 0
+		for j := 1; j < 16; j++ {
+			if k >= int(IQ4NLValues[j-1])+int(IQ4NLValues[j]) {
+				idx = j
+			}
+		}
+		t[k+256] = uint8(idx)
 	}
-	return m
+	return t
 }()
