@@ -17,6 +17,8 @@ func kqArchDotPaths(tb testing.TB, t quant.Type) []kqDotPath {
 		avx2, vnni = dotQ4KQ8KAVX2, dotQ4KQ8KVNNI
 	case quant.Q5K:
 		avx2, vnni = dotQ5KQ8KAVX2, dotQ5KQ8KVNNI
+	case quant.Q6K:
+		avx2, vnni = dotQ6KQ8KAVX2, dotQ6KQ8KVNNI
 	default:
 		return nil
 	}
