@@ -38,12 +38,47 @@ type typeKernels struct {
 // package variable initialization, which precedes every init.
 var table [64]typeKernels
 
+// setKernels fills the row of t with the non-zero fields of k, so that two
+// families can share a row (q8_0 is a weight type, with a dot product and a
+// tile, and an activation type, with a quantizer). The dot product and its
+// activation type go together, as do a tile and its shape.
 func setKernels(t quant.Type, k typeKernels) {
 	if int(t) >= len(table) {
 		panic(fmt.Sprintf("kernels: type %v out of table", t))
 	}
-	table[t] = k
+	row := &table[t]
+	if k.vecDot != nil {
+		row.vecDotType, row.vecDot = k.vecDotType, k.vecDot
+	}
+	if k.tile != nil {
+		if k.tileRows <= 0 || k.tileCols <= 0 {
+			panic(fmt.Sprintf("kernels: type %v: tile without a shape", t))
+		}
+		row.tile, row.tileRows, row.tileCols = k.tile, k.tileRows, k.tileCols
+	}
+	if k.fromFloat != nil {
+		row.fromFloat = k.fromFloat
+	}
 }
+
+// dotImpl, tileImpl and fromFloatImpl name one implementation of a kernel.
+// Each family lists every implementation this CPU can run (the Go twin
+// first), so that tests and benchmarks exercise all of them explicitly.
+type (
+	dotImpl struct {
+		name string
+		f    VecDotFunc
+	}
+	tileImpl struct {
+		name       string
+		f          TileFunc
+		rows, cols int
+	}
+	fromFloatImpl struct {
+		name string
+		f    FromFloatFunc
+	}
+)
 
 // VecDotType returns the activation type that weights of type t are
 // multiplied with, and false when gollm has no dot product for t.
@@ -77,4 +112,22 @@ func FromFloat(t quant.Type) FromFloatFunc {
 		return nil
 	}
 	return table[t].fromFloat
+}
+
+// pickDot returns the last (fastest) of a family's implementations.
+func pickDot(impls []dotImpl) (VecDotFunc, string) {
+	best := impls[len(impls)-1]
+	return best.f, best.name
+}
+
+// pickTile returns the last (fastest) of a family's tiles and its shape.
+func pickTile(impls []tileImpl) (TileFunc, int, int, string) {
+	best := impls[len(impls)-1]
+	return best.f, best.rows, best.cols, best.name
+}
+
+// pickFromFloat returns the last (fastest) of a family's quantizers.
+func pickFromFloat(impls []fromFloatImpl) (FromFloatFunc, string) {
+	best := impls[len(impls)-1]
+	return best.f, best.name
 }

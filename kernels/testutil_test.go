@@ -368,6 +368,11 @@ var blockFixup = map[quant.Type]func(rng *rand.Rand, blk []byte, kind blockKind)
 	},
 	quant.Q8_1: func(rng *rand.Rand, blk []byte, kind blockKind) {
 		d := putScaleF16(rng, blk, kind)
+		if kind == blockExtreme {
+			// The largest d whose block sum d·Σq stays finite in fp16.
+			putF16(blk, math.Copysign(16, d))
+			d = refF16(blk)
+		}
 		s := fixInt8(rng, blk[4:36], kind)
 		putF16(blk[2:], d*float64(s))
 	},

@@ -1,0 +1,34 @@
+//go:build !noasm
+
+package kernels
+
+// dotQ4_0AVX2 and dotQ4_0VNNI are the assembly q4_0·q8_0 dot products of
+// dot_q4_0_amd64.s (AVX2+FMA+F16C; AVX-512 VNNI on 256-bit vectors).
+//
+//go:noescape
+func dotQ4_0AVX2(n int, x, y []byte) float32
+
+//go:noescape
+func dotQ4_0VNNI(n int, x, y []byte) float32
+
+var (
+	dotQ4_0, dotQ4_0Impl                               = pickDot(dotQ4_0Impls())
+	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = pickTile(tileQ4_0Impls())
+)
+
+// dotQ4_0Impls lists the q4_0·q8_0 dot products this CPU can run.
+func dotQ4_0Impls() []dotImpl {
+	impls := []dotImpl{{"go", dotQ4_0Generic}}
+	if hasAVX2 {
+		impls = append(impls, dotImpl{"avx2", dotQ4_0AVX2})
+	}
+	if hasAVX2 && hasVNNI {
+		impls = append(impls, dotImpl{"avx512vnni", dotQ4_0VNNI})
+	}
+	return impls
+}
+
+// tileQ4_0Impls lists the q4_0·q8_0 tiles this CPU can run.
+func tileQ4_0Impls() []tileImpl {
+	return []tileImpl{{"go", genericTile(dotQ4_0Generic, 4, 4), 4, 4}}
+}

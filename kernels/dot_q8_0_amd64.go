@@ -1,0 +1,34 @@
+//go:build !noasm
+
+package kernels
+
+// dotQ8_0AVX2 and dotQ8_0VNNI are the assembly q8_0·q8_0 dot products of
+// dot_q8_0_amd64.s (AVX2+FMA+F16C; AVX-512 VNNI on 256-bit vectors).
+//
+//go:noescape
+func dotQ8_0AVX2(n int, x, y []byte) float32
+
+//go:noescape
+func dotQ8_0VNNI(n int, x, y []byte) float32
+
+var (
+	dotQ8_0, dotQ8_0Impl                               = pickDot(dotQ8_0Impls())
+	tileQ8_0, tileQ8_0Rows, tileQ8_0Cols, tileQ8_0Impl = pickTile(tileQ8_0Impls())
+)
+
+// dotQ8_0Impls lists the q8_0·q8_0 dot products this CPU can run.
+func dotQ8_0Impls() []dotImpl {
+	impls := []dotImpl{{"go", dotQ8_0Generic}}
+	if hasAVX2 {
+		impls = append(impls, dotImpl{"avx2", dotQ8_0AVX2})
+	}
+	if hasAVX2 && hasVNNI {
+		impls = append(impls, dotImpl{"avx512vnni", dotQ8_0VNNI})
+	}
+	return impls
+}
+
+// tileQ8_0Impls lists the q8_0·q8_0 tiles this CPU can run.
+func tileQ8_0Impls() []tileImpl {
+	return []tileImpl{{"go", genericTile(dotQ8_0Generic, 4, 4), 4, 4}}
+}
