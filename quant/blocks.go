@@ -378,7 +378,7 @@ func (b *BlockIQ4XS) SubScale(ib int) int {
 	return int(b.ScalesL[ib/2]>>(4*(ib%2)))&0xf | int(h>>(2*ib))&3<<4
 }
 
-// IQ4NLValues is the non-linear codebook of iq4_nl and iq4_xs.
+// IQ4NLValues is the non-linear codebook of iq4_nl and iq4_xs. Read-only.
 var IQ4NLValues = [16]int8{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}
 
 // checkDequant panics when a dequantizer is asked for a partial block or

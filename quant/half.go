@@ -144,3 +144,50 @@ func QuantizeBF16(dst []byte, src []float32) {
 		binary.LittleEndian.PutUint16(dst[2*i:], FP32ToBF16(v))
 	}
 }
+
+// FP16ToFP32Row converts len(dst) binary16 values (bit patterns) from src
+// to float32; src must hold at least len(dst).
+func FP16ToFP32Row(dst []float32, src []uint16) {
+	src = src[:len(dst)]
+	for i, h := range src {
+		dst[i] = fp16Table[h]
+	}
+}
+
+// FP32ToFP16Row converts len(dst) float32 values from src to binary16 as
+// FP32ToFP16 does; src must hold at least len(dst).
+func FP32ToFP16Row(dst []uint16, src []float32) {
+	src = src[:len(dst)]
+	for i, f := range src {
+		// FP32ToFP16, written out: the compiler does not inline it.
+		w := math.Float32bits(f)
+		shl1 := w << 1
+		bias := max(shl1&0xff000000, 0x71000000)
+		base := math.Float32frombits(bias>>1+0x07800000) +
+			float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
+		bits := math.Float32bits(base)
+		h := (bits>>13)&0x7c00 + bits&0x0fff
+		if shl1 > 0xff000000 {
+			h = 0x7e00
+		}
+		dst[i] = uint16(h | (w>>16)&0x8000)
+	}
+}
+
+// BF16ToFP32Row converts len(dst) bfloat16 values (bit patterns) from src
+// to float32; src must hold at least len(dst).
+func BF16ToFP32Row(dst []float32, src []uint16) {
+	src = src[:len(dst)]
+	for i, h := range src {
+		dst[i] = math.Float32frombits(uint32(h) << 16)
+	}
+}
+
+// FP32ToBF16Row converts len(dst) float32 values from src to bfloat16 as
+// FP32ToBF16 does; src must hold at least len(dst).
+func FP32ToBF16Row(dst []uint16, src []float32) {
+	src = src[:len(dst)]
+	for i, f := range src {
+		dst[i] = FP32ToBF16(f)
+	}
+}

@@ -124,6 +124,34 @@ func TestFP32ToBF16(t *testing.T) {
 	}
 }
 
+// TestRowConversions checks the row helpers element by element against the
+// scalar conversions (tested above against outside references).
+func TestRowConversions(t *testing.T) {
+	in := fp32ToFP16Inputs()
+	h := make([]uint16, len(in))
+	FP32ToFP16Row(h, in)
+	b := make([]uint16, len(in))
+	FP32ToBF16Row(b, in)
+	for i, f := range in {
+		if h[i] != FP32ToFP16(f) || b[i] != FP32ToBF16(f) {
+			t.Fatalf("element %d (%g): rows give %#04x %#04x, scalars %#04x %#04x", i, f, h[i], b[i], FP32ToFP16(f), FP32ToBF16(f))
+		}
+	}
+	all := make([]uint16, 1<<16)
+	for i := range all {
+		all[i] = uint16(i)
+	}
+	f := make([]float32, len(all))
+	FP16ToFP32Row(f, all)
+	g := make([]float32, len(all))
+	BF16ToFP32Row(g, all)
+	for i, v := range all {
+		if math.Float32bits(f[i]) != math.Float32bits(FP16ToFP32(v)) || math.Float32bits(g[i]) != math.Float32bits(BF16ToFP32(v)) {
+			t.Fatalf("%#04x: rows give %g %g", v, f[i], g[i])
+		}
+	}
+}
+
 var sinkF32 float32
 var sinkU16 uint16
 
