@@ -17,16 +17,18 @@ func DequantizeQ2K(dst []float32, src []byte) {
 		is, k := 0, 0
 		for n := 0; n < 2; n++ {
 			q := (*[32]byte)(b.Qs[32*n:])
-			for shift := 0; shift < 8; shift += 2 {
+			for shift := uint(0); shift < 8; shift += 2 {
 				for half := 0; half < 2; half++ {
-					sc := b.Scales[is]
+					sc := b.Scales[is&15]
 					is++
 					dl := d * float32(sc&0xf)
 					ml := dmin * float32(sc>>4)
-					for l := 0; l < 16; l++ {
-						y[k] = float32(dl*float32(q[16*half+l]>>shift&3)) - ml
-						k++
+					qq := (*[16]byte)(q[16*half:])
+					yy := (*[16]float32)(y[k:])
+					for l := range yy {
+						yy[l] = float32(dl*float32(qq[l]>>(shift&7)&3)) - ml
 					}
+					k += 16
 				}
 			}
 		}
@@ -117,23 +119,23 @@ func DequantizeQ3K(dst []float32, src []byte) {
 		scales := b.Scales16()
 		y := (*[QK_K]float32)(dst[QK_K*i:])
 		is, k := 0, 0
-		m := uint8(1)
 		for n := 0; n < 2; n++ {
 			q := (*[32]byte)(b.Qs[32*n:])
-			for shift := 0; shift < 8; shift += 2 {
+			for shift := uint(0); shift < 8; shift += 2 {
+				hbit := (4*uint(n) + shift/2) & 7 // the hmask bit of this step
 				for half := 0; half < 2; half++ {
 					dl := dAll * float32(int(scales[is])-32)
 					is++
-					for l := 0; l < 16; l++ {
-						v := int(q[16*half+l] >> shift & 3)
-						if b.Hmask[16*half+l]&m == 0 {
-							v -= 4
-						}
-						y[k] = dl * float32(v)
-						k++
+					qq := (*[16]byte)(q[16*half:])
+					hm := (*[16]byte)(b.Hmask[16*half:])
+					yy := (*[16]float32)(y[k:])
+					for l := range yy {
+						// low 2 bits, minus 4 unless the high bit is set
+						v := int(qq[l]>>shift&3) + int(hm[l]>>hbit&1)<<2 - 4
+						yy[l] = dl * float32(v)
 					}
+					k += 16
 				}
-				m <<= 1
 			}
 		}
 	}

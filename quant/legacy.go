@@ -113,8 +113,8 @@ func DequantizeQ5_0(dst []float32, src []byte) {
 		qh := le32(b.Qh)
 		y := (*[32]float32)(dst[32*i:])
 		for j := 0; j < 16; j++ {
-			h0 := int(qh>>j) << 4 & 0x10
-			h1 := int(qh>>(j+12)) & 0x10
+			h0 := int(qh>>(j&15)) << 4 & 0x10
+			h1 := int(qh>>((j+12)&31)) & 0x10
 			y[j] = float32(int(b.Qs[j]&0xf)|h0-16) * d
 			y[j+16] = float32(int(b.Qs[j]>>4)|h1-16) * d
 		}
@@ -163,8 +163,8 @@ func DequantizeQ5_1(dst []float32, src []byte) {
 		qh := le32(b.Qh)
 		y := (*[32]float32)(dst[32*i:])
 		for j := 0; j < 16; j++ {
-			h0 := int(qh>>j) << 4 & 0x10
-			h1 := int(qh>>(j+12)) & 0x10
+			h0 := int(qh>>(j&15)) << 4 & 0x10
+			h1 := int(qh>>((j+12)&31)) & 0x10
 			y[j] = float32(float32(int(b.Qs[j]&0xf)|h0)*d) + m
 			y[j+16] = float32(float32(int(b.Qs[j]>>4)|h1)*d) + m
 		}
