@@ -1,0 +1,316 @@
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// The matmul driver: how activations are prepared for a weight type and how
+// a block of weight rows is multiplied with them. driver is the single
+// switch between the pure-Go fallback below and the kernels package's
+// driver (assembly dot products and tiles).
+var driver mmDriver = goDriver{}
+
+type mmDriver interface {
+	// actType returns the type activations for weights of type wt are
+	// converted to (a row of k elements takes actRowSize bytes), and
+	// whether b must always be converted (false: f32 activations are used
+	// as they are when their rows are dense).
+	actType(wt quant.Type) (at quant.Type, mustConvert bool)
+	// convert converts one activation row for weights of type wt.
+	convert(dst []byte, wt quant.Type, src []float32)
+	// rows computes dst[c*dstStride+r] = w[r] · x[c] for r in [r0, r1) and
+	// c < cols; w's rows are wStride bytes apart, x's columns xStride.
+	// tmp is per-worker scratch of tmpFloats(k) floats.
+	rows(dst []float32, dstStride int, w []byte, wStride int, wt quant.Type, k, r0, r1 int, x []byte, xStride, cols int, tmp []float32)
+	tmpFloats(k int) int
+}
+
+// checkMatMulType reports whether weights of type wt with rows of k
+// elements can be multiplied.
+func checkMatMulType(wt quant.Type, k int) error {
+	if !canDequantize(wt) {
+		return fmt.Errorf("no matmul for %v weights", wt)
+	}
+	if k%wt.BlockSize() != 0 {
+		return fmt.Errorf("rows of %d are not whole %v blocks", k, wt)
+	}
+	return nil
+}
+
+func actRowSize(at quant.Type, k int) int { return at.RowSize(k) }
+
+// goDriver is the portable fallback: activations stay f32 (rounded to f16 or
+// bf16 for weights of those types, as ggml converts them); weight rows are
+// converted to f32 and dotted in float64.
+type goDriver struct{}
+
+func (goDriver) actType(wt quant.Type) (quant.Type, bool) {
+	return quant.F32, wt == quant.F16 || wt == quant.BF16
+}
+
+func (goDriver) convert(dst []byte, wt quant.Type, src []float32) {
+	d := f32s(dst)[:len(src)]
+	switch wt {
+	case quant.F16:
+		for i, v := range src {
+			d[i] = fp16Table[fp32ToFP16(v)]
+		}
+	case quant.BF16:
+		for i, v := range src {
+			d[i] = bf16ToFP32(fp32ToBF16(v))
+		}
+	default:
+		copy(d, src)
+	}
+}
+
+func (goDriver) tmpFloats(k int) int { return k }
+
+func (goDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt quant.Type, k, r0, r1 int, x []byte, xStride, cols int, tmp []float32) {
+	rs := wt.RowSize(k)
+	for r := r0; r < r1; r++ {
+		wr := tmp[:k]
+		toF32(wr, w[r*wStride:r*wStride+rs], wt)
+		for c := 0; c < cols; c++ {
+			xc := f32s(x[c*xStride : c*xStride+4*k])
+			dst[c*dstStride+r] = dotF32(wr, xc)
+		}
+	}
+}
+
+// dotF32 is Σ a[i]·b[i] accumulated in float64, four lanes.
+func dotF32(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += float64(a[i]) * float64(b[i])
+		s1 += float64(a[i+1]) * float64(b[i+1])
+		s2 += float64(a[i+2]) * float64(b[i+2])
+		s3 += float64(a[i+3]) * float64(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		s0 += float64(a[i]) * float64(b[i])
+	}
+	return float32((s0 + s1) + (s2 + s3))
+}
+
+// mulMatChunkRows is the number of weight rows per work item. It does not
+// depend on the thread count, so every row is computed the same way (same
+// tile grouping) whatever the number of workers.
+const mulMatChunkRows = 16
+
+// mulMatPlan describes how a mul_mat node runs.
+type mulMatPlan struct {
+	at      quant.Type
+	convert bool // b is converted into the shared scratch first
+	xrs     int  // bytes per converted activation row
+}
+
+func planMulMat(a, b *Tensor) mulMatPlan {
+	at, must := driver.actType(a.typ)
+	p := mulMatPlan{at: at, xrs: actRowSize(at, a.ne[0])}
+	p.convert = must || at != quant.F32 || !b.rowsContiguous()
+	return p
+}
+
+// mulMatConvert is phase 0 of mul_mat: every worker converts its share of
+// b's rows into the shared scratch.
+func (c *CPU) mulMatConvert(s *step, ith, nth int) {
+	t := s.t
+	a, b := t.src[0], t.src[1]
+	nrows := b.Rows()
+	lo, hi := split(nrows, ith, nth)
+	tmp := c.threadFloats(s, ith)
+	for r := lo; r < hi; r++ {
+		i1, i2, i3 := r%b.ne[1], r/b.ne[1]%b.ne[2], r/(b.ne[1]*b.ne[2])
+		row := c.rowAsF32(b, i1, i2, i3, tmp)
+		driver.convert(c.scratch[r*s.mm.xrs:(r+1)*s.mm.xrs], a.typ, row)
+	}
+}
+
+// rowAsF32 returns row (i1, i2, i3) of the F32 tensor b, gathered into tmp
+// when its elements are strided.
+func (c *CPU) rowAsF32(b *Tensor, i1, i2, i3 int, tmp []float32) []float32 {
+	if b.rowsContiguous() {
+		return b.rowF32(i1, i2, i3)
+	}
+	base := i1*b.nb[1] + i2*b.nb[2] + i3*b.nb[3]
+	row := tmp[:b.ne[0]]
+	for i := range row {
+		row[i] = *(*float32)(b.at(base + i*b.nb[0]))
+	}
+	return row
+}
+
+// mulMatRun is the product phase: workers take (batch, row chunk) items
+// from a shared counter.
+func (c *CPU) mulMatRun(s *step, ith int) {
+	t := s.t
+	a, b := t.src[0], t.src[1]
+	k, m := a.ne[0], a.ne[1]
+	r2, r3 := b.ne[2]/a.ne[2], b.ne[3]/a.ne[3]
+	nchunks := (m + mulMatChunkRows - 1) / mulMatChunkRows
+	total := nchunks * b.ne[2] * b.ne[3]
+	tmp := c.threadFloats(s, ith)[b.ne[0]:]
+	dstStride := t.nb[1] / 4
+	for {
+		item := int(s.counter.Add(1)) - 1
+		if item >= total {
+			return
+		}
+		batch, chunk := item/nchunks, item%nchunks
+		i12, i13 := batch%b.ne[2], batch/b.ne[2]
+		i02, i03 := i12/r2, i13/r3
+		r0 := chunk * mulMatChunkRows
+		r1 := min(r0+mulMatChunkRows, m)
+		w := a.data[i02*a.nb[2]+i03*a.nb[3]:]
+		var x []byte
+		var xStride int
+		if s.mm.convert {
+			first := (i13*b.ne[2] + i12) * b.ne[1]
+			x = c.scratch[first*s.mm.xrs : (first+b.ne[1])*s.mm.xrs]
+			xStride = s.mm.xrs
+		} else {
+			x = b.data[i12*b.nb[2]+i13*b.nb[3]:]
+			xStride = b.nb[1]
+		}
+		dst := f32s(t.data[i12*t.nb[2]+i13*t.nb[3]:])
+		driver.rows(dst, dstStride, w, a.nb[1], a.typ, k, r0, r1, x, xStride, b.ne[1], tmp)
+	}
+}
+
+// mul_mat_id runs in four phases: 0 groups the (slot, token) columns by
+// expert, 1 converts the activations into that grouped order, 2 multiplies
+// each used expert's rows with its columns, 3 scatters the results.
+
+type mulMatIDLayout struct {
+	used               int // int32 in the shared scratch: number of grouped columns
+	counts, offs, cols int // int32 arrays in the shared scratch: [nexp], [nexp], [ncols]
+	acts               int // grouped converted activations
+	out                int // grouped f32 results
+}
+
+func mulMatIDScratch(t *Tensor, p mulMatPlan) (mulMatIDLayout, int) {
+	as := t.src[0]
+	nexp, ncols, m := as.ne[2], t.ne[1]*t.ne[2], as.ne[1]
+	var l mulMatIDLayout
+	off := 0
+	next := func(n int) int {
+		o := off
+		off += (n + alignment - 1) &^ (alignment - 1)
+		return o
+	}
+	l.used = next(4)
+	l.counts = next(4 * nexp)
+	l.offs = next(4 * nexp)
+	l.cols = next(4 * ncols)
+	l.acts = next(ncols * p.xrs)
+	l.out = next(4 * ncols * m)
+	return l, off
+}
+
+func (c *CPU) mulMatIDGroup(s *step) {
+	t := s.t
+	as, ids := t.src[0], t.src[2]
+	nexp, nused, ntok := as.ne[2], ids.ne[0], ids.ne[1]
+	l := &s.mmid
+	counts := i32s(c.scratch[l.counts:])[:nexp]
+	offs := i32s(c.scratch[l.offs:])[:nexp]
+	cols := i32s(c.scratch[l.cols:])[:nused*ntok]
+	clear(counts)
+	for tok := 0; tok < ntok; tok++ {
+		for e := 0; e < nused; e++ {
+			id := int(*(*int32)(ids.at(e*ids.nb[0] + tok*ids.nb[1])))
+			if id < 0 || id >= nexp {
+				c.setErr(fmt.Errorf("mul_mat_id %s: expert id %d out of range [0, %d)", t.label(), id, nexp))
+				continue
+			}
+			counts[id]++
+		}
+	}
+	var sum int32
+	for e := range offs {
+		offs[e] = sum
+		sum += counts[e]
+	}
+	clear(counts)
+	for tok := 0; tok < ntok; tok++ {
+		for e := 0; e < nused; e++ {
+			id := int(*(*int32)(ids.at(e*ids.nb[0] + tok*ids.nb[1])))
+			if id < 0 || id >= nexp {
+				continue
+			}
+			cols[offs[id]+counts[id]] = int32(tok*nused + e)
+			counts[id]++
+		}
+	}
+	// Columns with an invalid id keep whatever is in cols beyond sum; they
+	// are never used (phases 1–3 only look at the first sum entries).
+	i32s(c.scratch[l.used:])[0] = sum
+}
+
+func (c *CPU) mulMatIDConvert(s *step, ith, nth int) {
+	t := s.t
+	as, b, ids := t.src[0], t.src[1], t.src[2]
+	l := &s.mmid
+	cols := i32s(c.scratch[l.cols:])
+	nused := ids.ne[0]
+	lo, hi := split(int(i32s(c.scratch[l.used:])[0]), ith, nth)
+	tmp := c.threadFloats(s, ith)
+	for gi := lo; gi < hi; gi++ {
+		col := int(cols[gi])
+		tok, e := col/nused, col%nused
+		row := c.rowAsF32(b, e%b.ne[1], tok, 0, tmp)
+		dst := c.scratch[l.acts+gi*s.mm.xrs : l.acts+(gi+1)*s.mm.xrs]
+		driver.convert(dst, as.typ, row)
+	}
+}
+
+func (c *CPU) mulMatIDRun(s *step, ith int) {
+	t := s.t
+	as := t.src[0]
+	k, m, nexp := as.ne[0], as.ne[1], as.ne[2]
+	l := &s.mmid
+	counts := i32s(c.scratch[l.counts:])[:nexp]
+	offs := i32s(c.scratch[l.offs:])[:nexp]
+	nchunks := (m + mulMatChunkRows - 1) / mulMatChunkRows
+	total := nchunks * nexp
+	tmp := c.threadFloats(s, ith)[as.ne[0]:]
+	out := f32s(c.scratch[l.out:])
+	for {
+		item := int(s.counter.Add(1)) - 1
+		if item >= total {
+			return
+		}
+		e, chunk := item/nchunks, item%nchunks
+		n := int(counts[e])
+		if n == 0 {
+			continue
+		}
+		r0 := chunk * mulMatChunkRows
+		r1 := min(r0+mulMatChunkRows, m)
+		g0 := int(offs[e])
+		x := c.scratch[l.acts+g0*s.mm.xrs : l.acts+(g0+n)*s.mm.xrs]
+		w := as.data[e*as.nb[2]:]
+		driver.rows(out[g0*m:], m, w, as.nb[1], as.typ, k, r0, r1, x, s.mm.xrs, n, tmp)
+	}
+}
+
+func (c *CPU) mulMatIDScatter(s *step, ith, nth int) {
+	t := s.t
+	ids := t.src[2]
+	l := &s.mmid
+	cols := i32s(c.scratch[l.cols:])
+	m := t.ne[0]
+	nused := ids.ne[0]
+	out := f32s(c.scratch[l.out:])
+	lo, hi := split(int(i32s(c.scratch[l.used:])[0]), ith, nth)
+	for gi := lo; gi < hi; gi++ {
+		col := int(cols[gi])
+		tok, e := col/nused, col%nused
+		copy(t.rowF32(e, tok, 0), out[gi*m:(gi+1)*m])
+	}
+}
