@@ -1,0 +1,17 @@
+// Package jinja is a Jinja2 template engine for chat templates: the
+// templates Hugging Face models ship in tokenizer_config.json and GGUF
+// files carry under tokenizer.chat_template.
+//
+// It follows Python Jinja2 semantics as transformers configures them
+// (trim_blocks and lstrip_blocks on, the loopcontrols and do extensions,
+// raise_exception, a tojson that keeps key order and non-ASCII text), plus
+// the Python string, list and dict methods templates call (.strip(),
+// .split(), .items(), .get(), .append(), ...). Where llama.cpp's engine is
+// more lenient than Python it is followed: a missing attribute of an
+// undefined value is undefined, and "str" + undefined is the string.
+//
+// Templates come from model files, so nothing a template does may hang or
+// crash the caller: parsing bounds the nesting depth, rendering counts
+// steps, bounds macro recursion and the size of every string and list it
+// builds (see Limits), and errors carry the line and column (see Error).
+package jinja
