@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"unsafe"
 )
 
@@ -19,6 +20,46 @@ const maxDepth = 8
 type decoder struct {
 	b   []byte
 	off int
+
+	// path holds the element indices of the nested arrays being read, so
+	// that errors can say key "k"[3][0] without formatting a name for
+	// every element on the way.
+	path []int
+}
+
+// label names the thing being read for error messages. It is formatted
+// only when an error needs it, so reading costs no string building.
+type label struct {
+	kind  labelKind
+	name  string // key or tensor name
+	index int    // key or tensor number
+}
+
+type labelKind uint8
+
+const (
+	labelKeyNumber    labelKind = iota // key #index (its name unknown yet)
+	labelKey                           // key "name"
+	labelTensorNumber                  // tensor #index name
+)
+
+func (l label) String() string {
+	switch l.kind {
+	case labelKeyNumber:
+		return "key #" + strconv.Itoa(l.index)
+	case labelKey:
+		return "key " + strconv.Quote(l.name)
+	}
+	return "tensor #" + strconv.Itoa(l.index) + " name"
+}
+
+// at returns what followed by the current array path, e.g. key "k"[3][0].
+func (d *decoder) at(what label) string {
+	s := what.String()
+	for _, i := range d.path {
+		s += "[" + strconv.Itoa(i) + "]"
+	}
+	return s
 }
 
 // left returns the number of unread bytes.
@@ -49,13 +90,13 @@ func (d *decoder) u64() (uint64, bool) {
 
 // strBytes reads a length-prefixed string and returns its bytes, still in
 // the file. what names the string for the error.
-func (d *decoder) strBytes(what string) ([]byte, error) {
+func (d *decoder) strBytes(what label) ([]byte, error) {
 	n, ok := d.u64()
 	if !ok {
-		return nil, d.truncated(what+" length", 8)
+		return nil, d.truncated(d.at(what)+" length", 8)
 	}
 	if n > d.left() {
-		return nil, fmt.Errorf("%w: %s: string length %d at offset %d runs past the end of the file (%d bytes)", ErrFormat, what, n, d.off-8, len(d.b))
+		return nil, fmt.Errorf("%w: %s: string length %d at offset %d runs past the end of the file (%d bytes)", ErrFormat, d.at(what), n, d.off-8, len(d.b))
 	}
 	s := d.b[d.off : d.off+int(n) : d.off+int(n)]
 	d.off += int(n)
@@ -63,13 +104,13 @@ func (d *decoder) strBytes(what string) ([]byte, error) {
 }
 
 // str reads a length-prefixed string and copies it.
-func (d *decoder) str(what string) (string, error) {
+func (d *decoder) str(what label) (string, error) {
 	b, err := d.strBytes(what)
 	return string(b), err
 }
 
 // value reads one metadata value of type t. what names the key.
-func (d *decoder) value(t ValueType, what string) (Value, error) {
+func (d *decoder) value(t ValueType, what label) (Value, error) {
 	switch t {
 	case TypeString:
 		s, err := d.str(what)
@@ -80,10 +121,10 @@ func (d *decoder) value(t ValueType, what string) (Value, error) {
 	}
 	n := t.size()
 	if n == 0 {
-		return Value{}, fmt.Errorf("%w: %s: unknown value type %d", ErrFormat, what, uint32(t))
+		return Value{}, fmt.Errorf("%w: %s: unknown value type %d", ErrFormat, d.at(what), uint32(t))
 	}
 	if d.left() < uint64(n) {
-		return Value{}, d.truncated(what+" value", uint64(n))
+		return Value{}, d.truncated(d.at(what)+" value", uint64(n))
 	}
 	b := d.b[d.off : d.off+n]
 	le := binary.LittleEndian
@@ -95,7 +136,7 @@ func (d *decoder) value(t ValueType, what string) (Value, error) {
 		v = int8(b[0])
 	case TypeBool:
 		if b[0] > 1 {
-			return Value{}, fmt.Errorf("%w: %s: bool byte is %d at offset %d (want 0 or 1)", ErrFormat, what, b[0], d.off)
+			return Value{}, fmt.Errorf("%w: %s: bool byte is %d at offset %d (want 0 or 1)", ErrFormat, d.at(what), b[0], d.off)
 		}
 		v = b[0] == 1
 	case TypeUint16:
@@ -119,6 +160,13 @@ func (d *decoder) value(t ValueType, what string) (Value, error) {
 	return Value{t, v}, nil
 }
 
+// emptyValues holds an empty slice of each element type, boxed once, so
+// that empty arrays (which may be nested by the million) allocate nothing.
+var emptyValues = [numValueType]any{
+	[]uint8{}, []int8{}, []uint16{}, []int16{}, []uint32{}, []int32{}, []float32{},
+	[]bool{}, []string{}, []Array{}, []uint64{}, []int64{}, []float64{},
+}
+
 // minEncodedSize returns the fewest bytes one element of type t takes.
 func minEncodedSize(t ValueType) uint64 {
 	switch t {
@@ -132,40 +180,46 @@ func minEncodedSize(t ValueType) uint64 {
 
 // array reads an array (element type, count, elements). depth is 1 for an
 // array that is a key's value.
-func (d *decoder) array(what string, depth int) (Array, error) {
+func (d *decoder) array(what label, depth int) (Array, error) {
 	if depth > maxDepth {
-		return Array{}, fmt.Errorf("%w: %s: arrays nested deeper than %d levels", ErrFormat, what, maxDepth)
+		return Array{}, fmt.Errorf("%w: %s: arrays nested deeper than %d levels", ErrFormat, d.at(what), maxDepth)
 	}
 	et32, ok := d.u32()
 	if !ok {
-		return Array{}, d.truncated(what+" array element type", 4)
+		return Array{}, d.truncated(d.at(what)+" array element type", 4)
 	}
 	et := ValueType(et32)
 	if et >= numValueType {
-		return Array{}, fmt.Errorf("%w: %s: unknown array element type %d", ErrFormat, what, et32)
+		return Array{}, fmt.Errorf("%w: %s: unknown array element type %d", ErrFormat, d.at(what), et32)
 	}
 	n, ok := d.u64()
 	if !ok {
-		return Array{}, d.truncated(what+" array count", 8)
+		return Array{}, d.truncated(d.at(what)+" array count", 8)
 	}
 	// Every element takes a known minimum of bytes, so a count larger than
 	// the rest of the file can hold is a lie: reject it before allocating.
 	if n > d.left()/minEncodedSize(et) {
-		return Array{}, fmt.Errorf("%w: %s: array of %d %s elements cannot fit in the %d bytes left in the file", ErrFormat, what, n, et, d.left())
+		return Array{}, fmt.Errorf("%w: %s: array of %d %s elements cannot fit in the %d bytes left in the file", ErrFormat, d.at(what), n, et, d.left())
 	}
 	cnt := int(n)
+	if cnt == 0 {
+		return Array{et, emptyValues[et]}, nil
+	}
 	switch et {
 	case TypeString:
 		return d.stringArray(what, cnt)
 	case TypeArray:
 		v := make([]Array, cnt)
+		d.path = append(d.path, 0)
 		for i := range v {
-			a, err := d.array(fmt.Sprintf("%s[%d]", what, i), depth+1)
+			d.path[len(d.path)-1] = i
+			a, err := d.array(what, depth+1)
 			if err != nil {
 				return Array{}, err
 			}
 			v[i] = a
 		}
+		d.path = d.path[:len(d.path)-1]
 		return Array{et, v}, nil
 	}
 	sz := et.size()
@@ -185,7 +239,7 @@ func (d *decoder) array(what string, depth int) (Array, error) {
 		v := make([]bool, cnt)
 		for i := range v {
 			if b[i] > 1 {
-				return Array{}, fmt.Errorf("%w: %s[%d]: bool byte is %d (want 0 or 1)", ErrFormat, what, i, b[i])
+				return Array{}, fmt.Errorf("%w: %s[%d]: bool byte is %d (want 0 or 1)", ErrFormat, d.at(what), i, b[i])
 			}
 			v[i] = b[i] == 1
 		}
@@ -246,15 +300,15 @@ func (d *decoder) array(what string, depth int) (Array, error) {
 // stringArray reads cnt strings. A first pass checks every length and finds
 // the end; then all the text is copied into one buffer that the strings
 // share, so a 128K-token vocabulary costs two allocations, not 128K.
-func (d *decoder) stringArray(what string, cnt int) (Array, error) {
+func (d *decoder) stringArray(what label, cnt int) (Array, error) {
 	start := d.off
 	for i := 0; i < cnt; i++ {
 		n, ok := d.u64()
 		if !ok {
-			return Array{}, d.truncated(fmt.Sprintf("%s[%d] length", what, i), 8)
+			return Array{}, d.truncated(fmt.Sprintf("%s[%d] length", d.at(what), i), 8)
 		}
 		if n > d.left() {
-			return Array{}, fmt.Errorf("%w: %s[%d]: string length %d at offset %d runs past the end of the file (%d bytes)", ErrFormat, what, i, n, d.off-8, len(d.b))
+			return Array{}, fmt.Errorf("%w: %s[%d]: string length %d at offset %d runs past the end of the file (%d bytes)", ErrFormat, d.at(what), i, n, d.off-8, len(d.b))
 		}
 		d.off += int(n)
 	}

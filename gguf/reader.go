@@ -7,7 +7,6 @@ import (
 	"math/bits"
 	"os"
 	"slices"
-	"strconv"
 
 	"github.com/gollm/gollm/quant"
 )
@@ -202,7 +201,7 @@ func (f *File) readKVs(d *decoder, n int) error {
 	f.KV = make([]KV, 0, min(n, len(d.b)/sizeofKV))
 	f.kvIdx = make(map[string]int, min(n, 1024))
 	for i := range n {
-		kb, err := d.strBytes("key #" + strconv.Itoa(i))
+		kb, err := d.strBytes(label{kind: labelKeyNumber, index: i})
 		if err != nil {
 			return err
 		}
@@ -210,10 +209,10 @@ func (f *File) readKVs(d *decoder, n int) error {
 			return fmt.Errorf("%w: duplicate key %q (pairs #%d and #%d)", ErrFormat, kb, j, i)
 		}
 		key := string(kb)
-		what := "key " + strconv.Quote(key)
+		what := label{kind: labelKey, name: key}
 		t, ok := d.u32()
 		if !ok {
-			return d.truncated(what+" type", 4)
+			return d.truncated(what.String()+" type", 4)
 		}
 		v, err := d.value(ValueType(t), what)
 		if err != nil {
@@ -300,7 +299,7 @@ func (f *File) checkData(end uint64) error {
 }
 
 func (d *decoder) tensorInfo(i int) (TensorInfo, error) {
-	name, err := d.str("tensor #" + strconv.Itoa(i) + " name")
+	name, err := d.str(label{kind: labelTensorNumber, index: i})
 	if err != nil {
 		return TensorInfo{}, err
 	}
