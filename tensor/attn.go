@@ -41,18 +41,26 @@ func (c *CPU) flashAttn(s *step, ith int) {
 	acc := f32s(buf[alignUp(4*dk)+4*dk:])[:dv]       // V accumulator
 	vrow := f32s(buf[alignUp(4*dk)+4*dk+4*dv:])[:dv] // one V row as f32
 
-	// Dot product: the kernels' when they have one for K's type, else
-	// q rounded to K's precision against K converted to f32, in float64.
-	vecDot := kernels.VecDot(k.typ)
+	// As in ggml, q is converted to K's dot type: f16 for an f16 cache,
+	// q8_0 for a q8_0 cache. qf is that rounded q as f32.
 	qType := k.typ
-	if vecDot != nil {
-		if vt, ok := kernels.VecDotType(k.typ); ok {
-			qType = vt
-		} else {
+	qFrom := fromFloatFunc(qType)
+	// The kernels' dot product when it takes q in that form (or as f32
+	// values, which qf is), else a float64 dot with qf.
+	vecDot := kernels.VecDot(k.typ)
+	var qDot []byte
+	if kt, ok := kernels.VecDotType(k.typ); vecDot != nil && ok {
+		switch kt {
+		case qType:
+			qDot = qq
+		case quant.F32:
+			qDot = buf[alignUp(4*dk) : alignUp(4*dk)+4*dk]
+		default:
 			vecDot = nil
 		}
+	} else {
+		vecDot = nil
 	}
-	qFrom := fromFloatFunc(qType)
 
 	total := nq * nhead
 	negInf := float32(math.Inf(-1))
@@ -65,9 +73,7 @@ func (c *CPU) flashAttn(s *step, ith int) {
 		hk := h / group
 		qrow := q.rowF32(iq, h, 0)
 		qFrom(qq, qrow)
-		if vecDot == nil {
-			toF32(qf, qq, qType)
-		}
+		toF32(qf, qq, qType)
 
 		lo, hi := 0, nkv
 		if pos != nil {
@@ -94,7 +100,7 @@ func (c *CPU) flashAttn(s *step, ith int) {
 			if mrowF != nil {
 				mv = mrowF[j]
 			} else if mrowH != nil {
-				mv = fp16Table[mrowH[j]]
+				mv = quant.FP16ToFP32(mrowH[j])
 			}
 			if mv == negInf {
 				continue
@@ -102,7 +108,7 @@ func (c *CPU) flashAttn(s *step, ith int) {
 			kb := k.rowBytes(j, hk, 0)
 			var sc float32
 			if vecDot != nil {
-				sc = vecDot(dk, kb, qq)
+				sc = vecDot(dk, kb, qDot)
 			} else {
 				sc = dotRow(kb, k.typ, qf)
 			}
@@ -160,11 +166,11 @@ func dotRow(kb []byte, typ quant.Type, q []float32) float32 {
 		h := u16s(kb)[:len(q)]
 		i := 0
 		for ; i+2 <= len(q); i += 2 {
-			s0 += float64(fp16Table[h[i]]) * float64(q[i])
-			s1 += float64(fp16Table[h[i+1]]) * float64(q[i+1])
+			s0 += float64(quant.FP16ToFP32(h[i])) * float64(q[i])
+			s1 += float64(quant.FP16ToFP32(h[i+1])) * float64(q[i+1])
 		}
 		for ; i < len(q); i++ {
-			s0 += float64(fp16Table[h[i]]) * float64(q[i])
+			s0 += float64(quant.FP16ToFP32(h[i])) * float64(q[i])
 		}
 		return float32(s0 + s1)
 	case quant.F32:
@@ -173,11 +179,13 @@ func dotRow(kb []byte, typ quant.Type, q []float32) float32 {
 	return dotQ8(kb, q)
 }
 
+const qk8_0 = 32 // elements per q8_0 block
+
 func dotQ8(kb []byte, q []float32) float32 {
 	var s float64
 	for b := 0; b < len(q)/qk8_0; b++ {
 		blk := kb[b*34 : (b+1)*34]
-		d := float64(fp16ToFP32(uint16(blk[0]) | uint16(blk[1])<<8))
+		d := float64(quant.FP16ToFP32(uint16(blk[0]) | uint16(blk[1])<<8))
 		var bs float64
 		for i := 0; i < qk8_0; i++ {
 			bs += float64(int8(blk[2+i])) * float64(q[b*qk8_0+i])

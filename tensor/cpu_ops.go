@@ -112,7 +112,7 @@ func geluF32(x float32) float32 {
 var geluTable = sync.OnceValue(func() *[1 << 16]uint16 {
 	var t [1 << 16]uint16
 	for i := range t {
-		t[i] = fp32ToFP16(geluF32(fp16ToFP32(uint16(i))))
+		t[i] = quant.FP32ToFP16(geluF32(quant.FP16ToFP32(uint16(i))))
 	}
 	return &t
 })
@@ -125,7 +125,7 @@ func gelu(tab *[1 << 16]uint16, x float32) float32 {
 	case x >= 10:
 		return x
 	}
-	return fp16Table[tab[fp32ToFP16(x)]]
+	return quant.FP16ToFP32(tab[quant.FP32ToFP16(x)])
 }
 
 func geluErf(x float32) float32 { return 0.5 * x * (1 + erff(x*sqrt2Inv)) }
@@ -346,7 +346,7 @@ func (c *CPU) softMax(s *step, ith, nth int) {
 			if mask.typ == quant.F16 {
 				mp := u16s(mask.rowBytes(i1, m2, m3))[:len(wp)]
 				for i, h := range mp {
-					wp[i] += fp16Table[h]
+					wp[i] += quant.FP16ToFP32(h)
 				}
 			} else {
 				mp := mask.rowF32(i1, m2, m3)[:len(wp)]
@@ -411,7 +411,7 @@ func (c *CPU) glu(t *Tensor, ith, nth int) {
 				case v >= 10:
 					dst[i] = v * y[i]
 				default:
-					dst[i] = fp16Table[tab[fp32ToFP16(v)]] * y[i]
+					dst[i] = quant.FP16ToFP32(tab[quant.FP32ToFP16(v)]) * y[i]
 				}
 			}
 		case OpGeGLUErf:
@@ -603,9 +603,9 @@ func loadFloat(t *Tensor, off int) float32 {
 	p := t.at(off)
 	switch t.typ {
 	case quant.F16:
-		return fp16Table[*(*uint16)(p)]
+		return quant.FP16ToFP32(*(*uint16)(p))
 	case quant.BF16:
-		return bf16ToFP32(*(*uint16)(p))
+		return quant.BF16ToFP32(*(*uint16)(p))
 	}
 	return *(*float32)(p)
 }
@@ -614,9 +614,9 @@ func storeFloat(t *Tensor, off int, v float32) {
 	p := t.at(off)
 	switch t.typ {
 	case quant.F16:
-		*(*uint16)(p) = fp32ToFP16(v)
+		*(*uint16)(p) = quant.FP32ToFP16(v)
 	case quant.BF16:
-		*(*uint16)(p) = fp32ToBF16(v)
+		*(*uint16)(p) = quant.FP32ToBF16(v)
 	default:
 		*(*float32)(p) = v
 	}

@@ -150,4 +150,4 @@ func maxAbs(v []float64) float64 {
 	return m
 }
 
-func roundF16(v float64) float64 { return float64(fp16ToFP32(fp32ToFP16(float32(v)))) }
+func roundF16(v float64) float64 { return float64(quant.FP16ToFP32(quant.FP32ToFP16(float32(v)))) }

@@ -55,11 +55,11 @@ func (goDriver) convert(dst []byte, wt quant.Type, src []float32) {
 	switch wt {
 	case quant.F16:
 		for i, v := range src {
-			d[i] = fp16Table[fp32ToFP16(v)]
+			d[i] = quant.FP16ToFP32(quant.FP32ToFP16(v))
 		}
 	case quant.BF16:
 		for i, v := range src {
-			d[i] = bf16ToFP32(fp32ToBF16(v))
+			d[i] = quant.BF16ToFP32(quant.FP32ToBF16(v))
 		}
 	default:
 		copy(d, src)

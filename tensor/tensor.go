@@ -253,9 +253,9 @@ func (t *Tensor) Float(i0, i1, i2, i3 int) float64 {
 	case quant.F32:
 		return float64(*(*float32)(p))
 	case quant.F16:
-		return float64(fp16ToFP32(*(*uint16)(p)))
+		return float64(quant.FP16ToFP32(*(*uint16)(p)))
 	case quant.BF16:
-		return float64(bf16ToFP32(*(*uint16)(p)))
+		return float64(quant.BF16ToFP32(*(*uint16)(p)))
 	case quant.I32:
 		return float64(*(*int32)(p))
 	case quant.I8:
