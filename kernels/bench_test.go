@@ -33,3 +33,20 @@ func BenchmarkDot(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkQuantize(b *testing.B) {
+	for _, fam := range quantizerFamilies {
+		x := quantizeInputs(benchK)[1]
+		dst := make([]byte, fam.typ.RowSize(benchK))
+		for _, impl := range fam.impls() {
+			b.Run(fam.typ.String()+"/"+impl.name, func(b *testing.B) {
+				b.SetBytes(4 * benchK)
+				b.ReportAllocs()
+				for b.Loop() {
+					impl.f(dst, x)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchK/256), "ns/256")
+			})
+		}
+	}
+}

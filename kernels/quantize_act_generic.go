@@ -81,11 +81,22 @@ func quantizeBlock32(qs []byte, x []float32, id float32) int32 {
 	x = x[:32]
 	var sum int32
 	for i, v := range x {
-		q := int32(math.RoundToEven(float64(float32(v * id))))
-		qs[i] = byte(int8(q))
-		sum += q
+		q := cvtRound32(float32(v * id))
+		qs[i] = byte(int8(max(-128, min(127, q))))
+		sum += q // wraps as the int32 vector sum does
 	}
 	return sum
+}
+
+// cvtRound32 converts f to int32 as x86's VCVTPS2DQ does: round to nearest
+// even; NaN and out-of-range values become the "integer indefinite" −2³¹.
+// Only degenerate blocks (a denormal amax, infinities) produce those, and
+// the quantizers then saturate them to −128 as ggml's byte packing does.
+func cvtRound32(f float32) int32 {
+	if !(f > -2147483648 && f < 2147483648) {
+		return -1 << 31
+	}
+	return int32(math.RoundToEven(float64(f)))
 }
 
 func quantizeQ8_0Generic(dst []byte, src []float32) {
@@ -119,6 +130,14 @@ func quantizeQ8_1Generic(dst []byte, src []float32) {
 	}
 }
 
+// nearestInt rounds f to the nearest integer, ties to even, as ggml's
+// nearest_int does (exact for |f| < 2²²): adding 1.5·2²³ leaves the integer
+// in the low mantissa bits.
+func nearestInt(f float32) int32 {
+	v := float32(f + 12582912)
+	return int32(math.Float32bits(v)&0x7fffff) - 0x400000
+}
+
 func quantizeQ8KGeneric(dst []byte, src []float32) {
 	for b := 0; b < len(src)/256; b++ {
 		x := src[256*b : 256*b+256]
@@ -137,8 +156,7 @@ func quantizeQ8KGeneric(dst []byte, src []float32) {
 		binary.LittleEndian.PutUint32(blk, math.Float32bits(1/iscale))
 		qs := blk[4:260]
 		for i, v := range x {
-			q := int32(math.RoundToEven(float64(float32(iscale * v))))
-			qs[i] = byte(int8(min(q, 127)))
+			qs[i] = byte(int8(min(nearestInt(float32(iscale*v)), 127)))
 		}
 		for g := 0; g < 16; g++ {
 			var s int16
