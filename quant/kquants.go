@@ -397,16 +397,20 @@ func DequantizeQ6K(dst []float32, src []byte) {
 			ql := (*[64]byte)(b.Ql[64*n:])
 			qh := (*[32]byte)(b.Qh[32*n:])
 			sc := (*[8]int8)(b.Scales[8*n:])
-			for l := 0; l < 32; l++ {
-				is := l / 16
-				q1 := int(ql[l]&0xf|(qh[l]>>0&3)<<4) - 32
-				q2 := int(ql[l+32]&0xf|(qh[l]>>2&3)<<4) - 32
-				q3 := int(ql[l]>>4|(qh[l]>>4&3)<<4) - 32
-				q4 := int(ql[l+32]>>4|(qh[l]>>6&3)<<4) - 32
-				y[l] = d * float32(sc[is]) * float32(q1)
-				y[l+32] = d * float32(sc[is+2]) * float32(q2)
-				y[l+64] = d * float32(sc[is+4]) * float32(q3)
-				y[l+96] = d * float32(sc[is+6]) * float32(q4)
+			for is := 0; is < 2; is++ {
+				// ggml computes d*scale first, then times q.
+				d1, d2 := d*float32(sc[is]), d*float32(sc[is+2])
+				d3, d4 := d*float32(sc[is+4]), d*float32(sc[is+6])
+				for l := 16 * is; l < 16*is+16; l++ {
+					q1 := int(ql[l]&0xf|(qh[l]>>0&3)<<4) - 32
+					q2 := int(ql[l+32]&0xf|(qh[l]>>2&3)<<4) - 32
+					q3 := int(ql[l]>>4|(qh[l]>>4&3)<<4) - 32
+					q4 := int(ql[l+32]>>4|(qh[l]>>6&3)<<4) - 32
+					y[l] = d1 * float32(q1)
+					y[l+32] = d2 * float32(q2)
+					y[l+64] = d3 * float32(q3)
+					y[l+96] = d4 * float32(q4)
+				}
 			}
 		}
 	}
