@@ -192,8 +192,49 @@ func spmKey(score float32) int64 {
 
 // spmEncode is llama.cpp's SentencePiece tokenizer on text b (spaces already
 // escaped): repeatedly merge the adjacent pair whose concatenation is the
-// highest-scoring token.
+// highest-scoring token. When no token contains "▁" right after another
+// character (t.spmSplit), no merge can cross the start of a "▁" run, so the
+// text is processed, and cached, one such word at a time with the same
+// result.
 func (t *Tokenizer) spmEncode(st *encodeState, b []byte, out []int32) []int32 {
+	if !t.spmSplit {
+		return t.spmMerge(st, b, out)
+	}
+	// Walk the characters as spmMerge splits them; a word starts at a "▁"
+	// whose previous character is not "▁".
+	start, prev := 0, 0
+	for off := 0; off <= len(b); {
+		n := 1
+		if off < len(b) {
+			n = min(utf8SeqLen(b[off]), len(b)-off)
+		}
+		if off == len(b) || off > 0 && n == 3 && b[off] == 0xE2 && b[off+1] == 0x96 && b[off+2] == 0x81 &&
+			!(off-prev == 3 && isSpaceMark(b[:off])) {
+			if seg := b[start:off]; len(seg) > 0 {
+				if v, ok := st.cache[string(seg)]; ok {
+					out = append(out, st.arena[v>>32:v>>32+v&0xFFFFFFFF]...)
+				} else {
+					k := len(out)
+					out = t.spmMerge(st, seg, out)
+					st.remember(string(seg), out[k:])
+				}
+			}
+			start = off
+		}
+		prev = off
+		off += n
+	}
+	return out
+}
+
+// isSpaceMark reports whether b ends with "▁".
+func isSpaceMark(b []byte) bool {
+	n := len(b)
+	return n >= 3 && b[n-3] == 0xE2 && b[n-2] == 0x96 && b[n-1] == 0x81
+}
+
+// spmMerge runs the merge loop on b.
+func (t *Tokenizer) spmMerge(st *encodeState, b []byte, out []int32) []int32 {
 	syms := st.syms[:0]
 	for off := 0; off < len(b); {
 		n := min(utf8SeqLen(b[off]), len(b)-off)
@@ -279,14 +320,18 @@ func (t *Tokenizer) bpeWord(st *encodeState, word string, out []int32) []int32 {
 	}
 	start := len(out)
 	out = t.bpeMerge(st, word, out)
+	st.remember(strings.Clone(word), out[start:])
+	return out
+}
+
+// remember caches the tokens of a word; key must not alias the input text.
+func (st *encodeState) remember(key string, ids []int32) {
 	if len(st.arena) > maxCachedTokens {
 		clear(st.cache)
 		st.arena = st.arena[:0]
 	}
-	v := uint64(len(st.arena))<<32 | uint64(len(out)-start)
-	st.arena = append(st.arena, out[start:]...)
-	st.cache[strings.Clone(word)] = v
-	return out
+	st.cache[key] = uint64(len(st.arena))<<32 | uint64(len(ids))
+	st.arena = append(st.arena, ids...)
 }
 
 // bpeMerge runs the merge loop on the bytes of word.

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,6 +104,7 @@ type Tokenizer struct {
 	extra     []string          // texts of merge parts that are not tokens, ids len(texts)+i
 	byteSym   [256]int32        // symbol id of each byte's GPT-2 character, -1 if none
 	byteToken [256]int32        // SPM byte fallback token (<0xNN> or the raw byte), -1 if none
+	spmSplit  bool              // no token has "▁" after another character
 
 	states sync.Pool // *encodeState
 }
@@ -227,6 +229,13 @@ func load(f *gguf.File) (*Tokenizer, error) {
 	if t.kind == KindSPM {
 		for b := 0; b < 256; b++ {
 			t.byteToken[b] = t.spmByteToken(byte(b))
+		}
+		t.spmSplit = true
+		for _, s := range t.texts {
+			if hasInnerSpaceMark(s) {
+				t.spmSplit = false
+				break
+			}
 		}
 	}
 
@@ -360,11 +369,66 @@ func (t *Tokenizer) loadMerges(f *gguf.File) error {
 		return err
 	}
 	n := int32(len(t.texts))
-	var extraIDs map[string]int32
-	idOf := func(s string) int32 {
-		if id, ok := t.ids[s]; ok {
-			return id
+
+	// Resolve the parts and results of all merges to ids. The lookups are
+	// independent, so large tables are split among goroutines. Strings that
+	// are not tokens are marked -2 and resolved afterwards.
+	const notToken = -2
+	parts := make([]int32, 3*len(merges)) // left, right, result per merge
+	resolve := func(lo, hi int) {
+		var buf []byte
+		prevRes := int32(-1)
+		for rank := lo; rank < hi; rank++ {
+			m := merges[rank]
+			p := parts[3*rank : 3*rank+3]
+			sp := -1
+			if len(m) > 1 {
+				sp = strings.IndexByte(m[1:], ' ')
+			}
+			if sp >= 0 {
+				sp++
+			}
+			if sp < 0 || sp+1 == len(m) {
+				// llama.cpp files such a line under a pair with an empty
+				// part, which never matches.
+				p[0], p[1], p[2] = -1, -1, -1
+				continue
+			}
+			left, right := m[:sp], m[sp+1:]
+			p[0], p[1], p[2] = notToken, notToken, notToken
+			if id, ok := t.ids[left]; ok {
+				p[0] = id
+			}
+			if id, ok := t.ids[right]; ok {
+				p[1] = id
+			}
+			// Results usually follow each other in the vocabulary.
+			if h := prevRes + 1; h > 0 && h < n && len(t.texts[h]) == len(left)+len(right) &&
+				t.texts[h][:len(left)] == left && t.texts[h][len(left):] == right {
+				p[2] = h
+			} else {
+				buf = append(append(buf[:0], left...), right...)
+				if id, ok := t.ids[string(buf)]; ok {
+					p[2] = id
+				}
+			}
+			prevRes = p[2]
 		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8, len(merges)/20000+1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*len(merges)/workers, (w+1)*len(merges)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resolve(lo, hi)
+		}()
+	}
+	wg.Wait()
+
+	var extraIDs map[string]int32
+	extraID := func(s string) int32 {
 		if id, ok := extraIDs[s]; ok {
 			return id
 		}
@@ -377,31 +441,28 @@ func (t *Tokenizer) loadMerges(f *gguf.File) error {
 		return id
 	}
 	t.merges = make(map[uint64]uint64, len(merges))
-	var buf []byte
-	for rank, m := range merges {
-		sp := -1
-		if len(m) > 1 {
-			sp = strings.IndexByte(m[1:], ' ')
-		}
-		if sp < 0 {
-			continue // llama.cpp files such a line under an empty pair that never matches
-		}
-		sp++
-		left, right := m[:sp], m[sp+1:]
-		if left == "" || right == "" {
+	// Fill from the last merge to the first so that a pair listed twice
+	// keeps its first (lowest) rank, as llama.cpp does.
+	for rank := len(merges) - 1; rank >= 0; rank-- {
+		p := parts[3*rank : 3*rank+3]
+		if p[0] == -1 {
 			continue
 		}
-		buf = append(append(buf[:0], left...), right...)
-		var res int32
-		if id, ok := t.ids[string(buf)]; ok {
-			res = id
-		} else {
-			res = idOf(string(buf))
+		if p[0] == notToken || p[1] == notToken || p[2] == notToken {
+			m := merges[rank]
+			sp := 1 + strings.IndexByte(m[1:], ' ')
+			left, right := m[:sp], m[sp+1:]
+			if p[0] == notToken {
+				p[0] = extraID(left)
+			}
+			if p[1] == notToken {
+				p[1] = extraID(right)
+			}
+			if p[2] == notToken {
+				p[2] = extraID(left + right)
+			}
 		}
-		key := uint64(uint32(idOf(left)))<<32 | uint64(uint32(idOf(right)))
-		if _, dup := t.merges[key]; !dup {
-			t.merges[key] = uint64(rank)<<32 | uint64(uint32(res))
-		}
+		t.merges[uint64(uint32(p[0]))<<32|uint64(uint32(p[1]))] = uint64(rank)<<32 | uint64(uint32(p[2]))
 	}
 	var enc [4]byte
 	for b := 0; b < 256; b++ {
@@ -416,12 +477,20 @@ func (t *Tokenizer) loadMerges(f *gguf.File) error {
 	return nil
 }
 
-// symbolText returns the text of a BPE symbol id (token or merge part).
-func (t *Tokenizer) symbolText(id int32) string {
-	if int(id) < len(t.texts) {
-		return t.texts[id]
+// hasInnerSpaceMark reports whether s contains "▁" right after a character
+// other than "▁".
+func hasInnerSpaceMark(s string) bool {
+	for i := 1; ; {
+		j := strings.Index(s[i:], "\u2581")
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i < 3 || s[i-3:i] != "\u2581" {
+			return true
+		}
+		i += 3
 	}
-	return t.extra[int(id)-len(t.texts)]
 }
 
 const hexDigits = "0123456789ABCDEF"
