@@ -1,0 +1,70 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/tensor"
+)
+
+// The llama architecture: Llama 1/2/3/3.x, Mistral, TinyLlama, SmolLM and
+// the llama2.c models. Pre-norm decoder blocks with RMS norm, rotary
+// embeddings on adjacent pairs, grouped-query attention and a SwiGLU
+// feed-forward network; Llama 3.1's rope scaling arrives as the
+// rope_freqs.weight frequency factors.
+
+func init() { Register("llama", newLlama) }
+
+type llama struct {
+	hp        *HParams
+	tokEmbd   *tensor.Tensor
+	outNorm   *tensor.Tensor
+	output    *tensor.Tensor
+	ropeFreqs *tensor.Tensor
+	attn      []attnLayer
+	ffn       []ffnLayer
+}
+
+func newLlama(m *Model) (Arch, error) {
+	hp := m.HP
+	if hp.NExpert > 0 {
+		return nil, fmt.Errorf("model: llama: mixture-of-experts llama files (%d experts) are not supported", hp.NExpert)
+	}
+	b := &binder{m: m}
+	a := &llama{hp: hp}
+	a.tokEmbd = b.req("token_embd.weight", hp.NEmbd, hp.NVocab)
+	a.outNorm = b.req("output_norm.weight", hp.NEmbd)
+	a.output = b.opt("output.weight", hp.NEmbd, hp.NVocab)
+	if a.output == nil {
+		a.output = a.tokEmbd // tied embeddings
+	}
+	a.ropeFreqs = b.opt("rope_freqs.weight", hp.NRot/2)
+	for l := 0; l < hp.NLayer; l++ {
+		a.attn = append(a.attn, b.bindAttn(l, hp))
+		a.ffn = append(a.ffn, b.bindFFN(l, hp))
+	}
+	return a, b.err
+}
+
+func (a *llama) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
+	hp := a.hp
+	opts := attnOptions{
+		rope:      ropeParams(hp, tensor.RopeNormal, 0),
+		ropeFreqs: a.ropeFreqs,
+	}
+	x := g.GetRows(a.tokEmbd, b.Tokens)
+	for l := range a.attn {
+		h := rmsNorm(g, x, a.attn[l].norm, hp.NormRMSEps)
+		h = attention(g, b, l, &a.attn[l], h, opts)
+		if l == len(a.attn)-1 {
+			// Only the rows that need logits go through the last FFN.
+			h = selectOutputs(g, b, h)
+			x = selectOutputs(g, b, x)
+		}
+		x = g.Add(h, x)
+		h = rmsNorm(g, x, a.ffn[l].norm, hp.NormRMSEps)
+		h = gatedFFN(g, &a.ffn[l], h, false)
+		x = g.Add(h, x)
+	}
+	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
+	return g.MulMat(a.output, x)
+}
