@@ -65,7 +65,9 @@ func Dequantize(t Type, dst []float32, src []byte) error {
 }
 
 // Quantize converts src to type t in dst with ggml's reference algorithm
-// (no importance matrix), byte-identical to ggml_quantize_chunk. len(src)
+// (no importance matrix), byte-identical to ggml_quantize_chunk (for q8_1
+// and q8_K, which that function does not take, to ggml's reference
+// from_float). len(src)
 // must be a multiple of t's block size and len(dst) exactly
 // t.RowSize(len(src)). Rows need not be given separately: every supported
 // type quantizes each block independently. It returns an error for an

@@ -44,24 +44,33 @@ func FP16ToFP32(h uint16) float32 { return fp16Table[h] }
 // FP32ToFP16 converts f to IEEE binary16 with round-to-nearest-even, the
 // way ggml's portable GGML_FP32_TO_FP16 does: overflow gives ±Inf,
 // underflow rounds into the subnormals, any NaN becomes the quiet NaN
-// 0x7e00 with f's sign.
+// 0x7e00 with f's sign. Small enough to be inlined.
 func FP32ToFP16(f float32) uint16 {
 	// The float32 adder does the rounding: scaling |f| by 2^112·2^-110 makes
 	// out-of-range values infinite, then adding a power of two chosen from
-	// f's exponent leaves exactly the 10+1 bits binary16 keeps, rounded to
-	// nearest even.
+	// f's exponent (fp16Magic) leaves exactly the bits binary16 keeps,
+	// rounded to nearest even, at the bottom of the result.
 	w := math.Float32bits(f)
-	shl1 := w << 1
-	bias := max(shl1&0xff000000, 0x71000000)
-	base := math.Float32frombits(bias>>1+0x07800000) +
-		float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
+	base := fp16Magic[uint8(w>>23)] + float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
 	bits := math.Float32bits(base)
-	h := (bits>>13)&0x7c00 + bits&0x0fff
-	if shl1 > 0xff000000 { // NaN
+	h := uint16(bits>>13)&0x7c00 + uint16(bits)&0x0fff
+	if w<<1 > 0xff000000 { // NaN
 		h = 0x7e00
 	}
-	return uint16(w>>16)&0x8000 | uint16(h)
+	return uint16(w>>16)&0x8000 | h
 }
+
+// fp16Magic[e] is the power of two FP32ToFP16 adds for a float32 of biased
+// exponent e: 2^(max(e, 113) − 127 + 13 + 2) as ggml's bias arithmetic
+// gives it, so that the binary16 mantissa lands in bits 0…9 (bits 10…14
+// then hold the binary16 exponent).
+var fp16Magic = func() (t [256]float32) {
+	for e := range t {
+		bias := max(uint32(e)<<24, 0x71000000)
+		t[e] = math.Float32frombits(bias>>1 + 0x07800000)
+	}
+	return t
+}()
 
 // BF16ToFP32 converts a bfloat16 value (its bit pattern) to float32. Exact.
 func BF16ToFP32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
@@ -110,19 +119,7 @@ func QuantizeF16(dst []byte, src []float32) {
 	checkQuant("QuantizeF16", len(dst), len(src), 1, 2)
 	dst = dst[:2*len(src)]
 	for i, f := range src {
-		// FP32ToFP16, written out: the compiler does not inline it.
-		w := math.Float32bits(f)
-		shl1 := w << 1
-		bias := max(shl1&0xff000000, 0x71000000)
-		base := math.Float32frombits(bias>>1+0x07800000) +
-			float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
-		bits := math.Float32bits(base)
-		h := (bits>>13)&0x7c00 + bits&0x0fff
-		if shl1 > 0xff000000 {
-			h = 0x7e00
-		}
-		h |= (w >> 16) & 0x8000
-		binary.LittleEndian.PutUint16(dst[2*i:], uint16(h))
+		binary.LittleEndian.PutUint16(dst[2*i:], FP32ToFP16(f))
 	}
 }
 
@@ -159,18 +156,7 @@ func FP16ToFP32Row(dst []float32, src []uint16) {
 func FP32ToFP16Row(dst []uint16, src []float32) {
 	src = src[:len(dst)]
 	for i, f := range src {
-		// FP32ToFP16, written out: the compiler does not inline it.
-		w := math.Float32bits(f)
-		shl1 := w << 1
-		bias := max(shl1&0xff000000, 0x71000000)
-		base := math.Float32frombits(bias>>1+0x07800000) +
-			float32(math.Float32frombits(w&0x7fffffff)*0x1p112)*0x1p-110
-		bits := math.Float32bits(base)
-		h := (bits>>13)&0x7c00 + bits&0x0fff
-		if shl1 > 0xff000000 {
-			h = 0x7e00
-		}
-		dst[i] = uint16(h | (w>>16)&0x8000)
+		dst[i] = FP32ToFP16(f)
 	}
 }
 
