@@ -27,7 +27,18 @@ func kqArchDotPaths(tb testing.TB, t quant.Type) []kqDotPath {
 
 // kqArchTilePaths lists the assembly tiles of t that this CPU runs.
 func kqArchTilePaths(tb testing.TB, t quant.Type) []kqTilePath {
-	return nil
+	var vnni TileFunc
+	switch t {
+	case quant.Q4K:
+		vnni = tileQ4KQ8KVNNI
+	default:
+		return nil
+	}
+	if !hasVNNI {
+		tb.Logf("%v: CPU lacks avx512vnni; its tile is not tested here", t)
+		return nil
+	}
+	return []kqTilePath{{"avx512vnni", vnni}}
 }
 
 // kqArchFilter keeps the paths whose CPU features are present and logs the

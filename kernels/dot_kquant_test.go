@@ -74,8 +74,12 @@ func kqTilePaths(tb testing.TB, k *kqType) []kqTilePath {
 	}
 	paths := []kqTilePath{{"go", k.tile}}
 	paths = append(paths, kqArchTilePaths(tb, k.t)...)
-	f, _, _ := Tile(k.t)
-	return append(paths, kqTilePath{"table", f})
+	if f, _, _ := Tile(k.t); f != nil {
+		paths = append(paths, kqTilePath{"table", f})
+	} else {
+		tb.Logf("%s: the kernel table has no tile on this CPU", k.dir)
+	}
+	return paths
 }
 
 // --- naive dequantizers, written from the block layouts ---
@@ -493,7 +497,7 @@ func TestKQuantTile(t *testing.T) {
 			continue
 		}
 		rows, cols := k.tileRows, k.tileCols
-		if f, tr, tc := Tile(k.t); f == nil || tr != rows || tc != cols {
+		if f, tr, tc := Tile(k.t); f != nil && (tr != rows || tc != cols) {
 			t.Errorf("%s: table tile %dx%d, want %dx%d", k.dir, tr, tc, rows, cols)
 		}
 		for _, nb := range []int{1, 2, 3, 7, 16} {

@@ -26,17 +26,15 @@ const (
 // Q4KTileRows and Q4KTileCols are the shape of the q4_K·q8_K tile.
 const (
 	Q4KTileRows = 4
-	Q4KTileCols = 4
+	Q4KTileCols = 8
 )
 
 func init() {
-	setKernels(quant.Q4K, typeKernels{
-		vecDotType: quant.Q8K,
-		vecDot:     dotQ4KQ8K,
-		tile:       tileQ4KQ8K,
-		tileRows:   Q4KTileRows,
-		tileCols:   Q4KTileCols,
-	})
+	k := typeKernels{vecDotType: quant.Q8K, vecDot: dotQ4KQ8K}
+	if tileQ4KQ8K != nil {
+		k.tile, k.tileRows, k.tileCols = tileQ4KQ8K, Q4KTileRows, Q4KTileCols
+	}
+	setKernels(quant.Q4K, k)
 	setImpl("dot q4_K·q8_K", dotQ4KImpl)
 	setImpl("tile q4_K·q8_K", tileQ4KImpl)
 }
@@ -51,8 +49,13 @@ func DotQ4KQ8K(x, y []byte) float32 {
 
 // TileQ4KQ8K computes Q4KTileRows×Q4KTileCols dot products of n elements:
 // dst[c*dstStride+r] = dot(x[r*xStride:], y[c*yStride:]). Strides are in
-// bytes for x and y and in elements for dst.
+// bytes for x and y and in elements for dst. It uses the fastest tile this
+// CPU has (the Go twin where the kernel table has none).
 func TileQ4KQ8K(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int) {
+	if tileQ4KQ8K == nil {
+		tileQ4KQ8KGeneric(n, x, xStride, y, yStride, dst, dstStride)
+		return
+	}
 	tileQ4KQ8K(n, x, xStride, y, yStride, dst, dstStride)
 }
 
@@ -82,6 +85,13 @@ func kqCheckTile(name string, n int, x []byte, xStride int, y []byte, yStride in
 		panic("kernels: " + name + ": tile does not fit its buffers")
 	}
 	return nb
+}
+
+// kqZeroTile clears the rows×cols results of a tile of zero elements.
+func kqZeroTile(dst []float32, dstStride, rows, cols int) {
+	for c := 0; c < cols; c++ {
+		clear(dst[c*dstStride : c*dstStride+rows])
+	}
 }
 
 // kqHalf converts the little-endian IEEE binary16 at b to float32.

@@ -14,13 +14,11 @@ const (
 )
 
 func init() {
-	setKernels(quant.Q5K, typeKernels{
-		vecDotType: quant.Q8K,
-		vecDot:     dotQ5KQ8K,
-		tile:       tileQ5KQ8K,
-		tileRows:   Q5KTileRows,
-		tileCols:   Q5KTileCols,
-	})
+	k := typeKernels{vecDotType: quant.Q8K, vecDot: dotQ5KQ8K}
+	if tileQ5KQ8K != nil {
+		k.tile, k.tileRows, k.tileCols = tileQ5KQ8K, Q5KTileRows, Q5KTileCols
+	}
+	setKernels(quant.Q5K, k)
 	setImpl("dot q5_K·q8_K", dotQ5KImpl)
 	setImpl("tile q5_K·q8_K", tileQ5KImpl)
 }

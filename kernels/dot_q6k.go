@@ -14,13 +14,11 @@ const (
 )
 
 func init() {
-	setKernels(quant.Q6K, typeKernels{
-		vecDotType: quant.Q8K,
-		vecDot:     dotQ6KQ8K,
-		tile:       tileQ6KQ8K,
-		tileRows:   Q6KTileRows,
-		tileCols:   Q6KTileCols,
-	})
+	k := typeKernels{vecDotType: quant.Q8K, vecDot: dotQ6KQ8K}
+	if tileQ6KQ8K != nil {
+		k.tile, k.tileRows, k.tileCols = tileQ6KQ8K, Q6KTileRows, Q6KTileCols
+	}
+	setKernels(quant.Q6K, k)
 	setImpl("dot q6_K·q8_K", dotQ6KImpl)
 	setImpl("tile q6_K·q8_K", tileQ6KImpl)
 }
