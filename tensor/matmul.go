@@ -3,14 +3,16 @@ package tensor
 import (
 	"fmt"
 
+	"github.com/gollm/gollm/kernels"
+
 	"github.com/gollm/gollm/quant"
 )
 
 // The matmul driver: how activations are prepared for a weight type and how
 // a block of weight rows is multiplied with them. driver is the single
-// switch between the pure-Go fallback below and the kernels package's
-// driver (assembly dot products and tiles).
-var driver mmDriver = goDriver{}
+// switch between the drivers below and the kernels package's matmul
+// driver.
+var driver mmDriver = dotDriver{}
 
 type mmDriver interface {
 	// actType returns the type activations for weights of type wt are
@@ -76,6 +78,72 @@ func (goDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt qua
 		for c := 0; c < cols; c++ {
 			xc := f32s(x[c*xStride : c*xStride+4*k])
 			dst[c*dstStride+r] = dotF32(wr, xc)
+		}
+	}
+}
+
+// dotDriver builds products from the kernels' per-type dot products and
+// tiles (assembly where the CPU has it), quantizing activations with the
+// kernels' ggml-compatible quantizers; types without kernels use goDriver.
+// Activations for f16 and bf16 weights are rounded to those types (the
+// kernels take them as f32), since ggml converts them.
+type dotDriver struct{}
+
+func hasDot(wt quant.Type) (quant.Type, bool) {
+	vt, ok := kernels.VecDotType(wt)
+	if !ok || kernels.VecDot(wt) == nil || (vt != quant.F32 && kernels.FromFloat(vt) == nil) {
+		return 0, false
+	}
+	return vt, true
+}
+
+func (dotDriver) actType(wt quant.Type) (quant.Type, bool) {
+	vt, ok := hasDot(wt)
+	if !ok {
+		return goDriver{}.actType(wt)
+	}
+	return vt, wt == quant.F16 || wt == quant.BF16
+}
+
+func (dotDriver) convert(dst []byte, wt quant.Type, src []float32) {
+	vt, ok := hasDot(wt)
+	if !ok || vt == quant.F32 {
+		goDriver{}.convert(dst, wt, src)
+		return
+	}
+	kernels.FromFloat(vt)(dst, src)
+}
+
+func (dotDriver) tmpFloats(k int) int { return k }
+
+func (dotDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt quant.Type, k, r0, r1 int, x []byte, xStride, cols int, tmp []float32) {
+	if _, ok := hasDot(wt); !ok {
+		goDriver{}.rows(dst, dstStride, w, wStride, wt, k, r0, r1, x, xStride, cols, tmp)
+		return
+	}
+	dot := kernels.VecDot(wt)
+	tile, tr, tc := kernels.Tile(wt)
+	r := r0
+	if tile != nil {
+		// Whole tiles (grouping by tr rows counted from r0, which is a
+		// multiple of mulMatChunkRows, so the grouping does not depend on
+		// the number of workers), then single dots for the edges.
+		for ; r+tr <= r1; r += tr {
+			c := 0
+			for ; c+tc <= cols; c += tc {
+				tile(k, w[r*wStride:], wStride, x[c*xStride:], xStride, dst[c*dstStride+r:], dstStride)
+			}
+			for ; c < cols; c++ {
+				for i := r; i < r+tr; i++ {
+					dst[c*dstStride+i] = dot(k, w[i*wStride:], x[c*xStride:])
+				}
+			}
+		}
+	}
+	for ; r < r1; r++ {
+		wr := w[r*wStride:]
+		for c := 0; c < cols; c++ {
+			dst[c*dstStride+r] = dot(k, wr, x[c*xStride:])
 		}
 	}
 }
