@@ -274,9 +274,13 @@ func checkLeftRecursion(src string, rules []*ruleDef, order []int, nullable []bo
 			for i, c := range cyc {
 				names[i] = rules[c].name
 			}
+			what := fmt.Sprintf("rule %q", rules[at].name)
+			if rules[at].generated {
+				what = fmt.Sprintf("the group or repetition in rule %q", rules[at].parent)
+			}
 			return errorAt(src, rules[at].defOff,
-				"left recursion: rule %q can reach itself without consuming input (%s)",
-				rules[at].name, strings.Join(names, " -> "))
+				"left recursion: %s can reach itself without consuming input (%s)",
+				what, strings.Join(names, " -> "))
 		}
 	}
 	return nil

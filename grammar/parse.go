@@ -11,7 +11,7 @@ import (
 const (
 	// maxSymbols bounds the symbols of all rules after repetitions are
 	// expanded.
-	maxSymbols = 1 << 20
+	maxSymbols = 1 << 18
 	// maxRepeat bounds the count in a {m,n} repetition.
 	maxRepeat = 100000
 )
@@ -41,7 +41,8 @@ type symbol struct {
 type ruleDef struct {
 	name      string
 	alts      [][]symbol
-	generated bool // synthesized for a group or a repetition
+	generated bool   // synthesized for a group or a repetition
+	parent    string // for generated rules, the rule they were written in
 	defined   bool
 	defOff    int // offset of the definition (or, for undefined rules, of the first reference)
 }
@@ -153,6 +154,7 @@ func (p *parser) newGenerated(parent string, off int) int {
 	p.rules = append(p.rules, &ruleDef{
 		name:      fmt.Sprintf("%s_%d", parent, len(p.rules)),
 		generated: true,
+		parent:    parent,
 		defined:   true,
 		defOff:    off,
 	})

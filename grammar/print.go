@@ -17,6 +17,9 @@ func (g *Grammar) String() string {
 			if i > 0 {
 				b.WriteString(" |")
 			}
+			if len(alt) == 0 {
+				b.WriteString(` ""`) // a bare trailing "|" would run on to the next line
+			}
 			for _, s := range alt {
 				b.WriteByte(' ')
 				if s.isRef {
