@@ -54,18 +54,18 @@ const iq4NTry = 7
 // all-zero block.
 func iq4Scale(x *[32]float32) float32 {
 	var weight [32]float32
-	var amax, max float32
+	var amax, xmax float32
 	for j, v := range x {
 		weight[j] = float32(v * v)
 		if ax := abs32(v); ax > amax {
-			amax, max = ax, v
+			amax, xmax = ax, v
 		}
 	}
 	if amax < groupMaxEps {
 		return 0
 	}
 	v0 := float32(IQ4NLValues[0])
-	d := -max / v0
+	d := -xmax / v0
 	id := 1 / d
 	var sumqx, sumq2 float32
 	for j, v := range x {
@@ -80,7 +80,7 @@ func iq4Scale(x *[32]float32) float32 {
 	}
 	best := d * sumqx
 	for itry := -iq4NTry; itry <= iq4NTry; itry++ {
-		id = float32(itry+int(IQ4NLValues[0])) / max
+		id = float32(itry+int(IQ4NLValues[0])) / xmax
 		sumqx, sumq2 = 0, 0
 		for j, v := range x {
 			q := float32(IQ4NLValues[bestIndexIQ4NL(id*v)])

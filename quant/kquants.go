@@ -497,10 +497,10 @@ func QuantizeQ8K(dst []byte, src []float32) {
 	for i := range len(src) / QK_K {
 		x := (*[QK_K]float32)(src[QK_K*i:])
 		b := &blocks[i]
-		var max, amax float32
+		var xmax, amax float32
 		for _, v := range x {
 			if ax := abs32(v); ax > amax {
-				amax, max = ax, v
+				amax, xmax = ax, v
 			}
 		}
 		if amax == 0 {
@@ -510,7 +510,7 @@ func QuantizeQ8K(dst []byte, src []float32) {
 			*b = BlockQ8K{}
 			continue
 		}
-		iscale := -127 / max
+		iscale := -127 / xmax
 		for j, v := range x {
 			b.Qs[j] = int8(min(127, nearestInt(iscale*v)))
 		}

@@ -6,12 +6,7 @@ import "math"
 //
 // Quantizers follow ggml's quantize_row_*_ref, which is what
 // ggml_quantize_chunk runs for these types without an importance matrix.
-// q8_0 and q8_1 also serve as activation formats: gollm quantizes
-// activations with the same reference algorithm (scale d = amax/127, inverse
-// 1/d, round half away from zero). ggml's x86 AVX2 from_float uses 127/amax
-// and round-half-even instead; the two can differ on an exact tie or in the
-// last bit of the inverse, never on the fixtures (y and x give identical
-// bytes either way).
+// q8_0 and q8_1 also serve as activation formats (see QuantizeQ8_0).
 
 // DequantizeQ4_0 decodes len(dst) elements (a multiple of 32) of q4_0.
 func DequantizeQ4_0(dst []float32, src []byte) {
@@ -36,13 +31,13 @@ func QuantizeQ4_0(dst []byte, src []float32) {
 	for i := range len(src) / 32 {
 		x := (*[32]float32)(src[32*i:])
 		b := &blocks[i]
-		var amax, max float32
+		var amax, xmax float32
 		for _, v := range x {
 			if ax := abs32(v); amax < ax {
-				amax, max = ax, v
+				amax, xmax = ax, v
 			}
 		}
-		d := max / -8
+		d := xmax / -8
 		var id float32
 		if d != 0 {
 			id = 1 / d
@@ -129,13 +124,13 @@ func QuantizeQ5_0(dst []byte, src []float32) {
 	for i := range len(src) / 32 {
 		x := (*[32]float32)(src[32*i:])
 		b := &blocks[i]
-		var amax, max float32
+		var amax, xmax float32
 		for _, v := range x {
 			if ax := abs32(v); amax < ax {
-				amax, max = ax, v
+				amax, xmax = ax, v
 			}
 		}
-		d := max / -16
+		d := xmax / -16
 		var id float32
 		if d != 0 {
 			id = 1 / d
@@ -224,6 +219,14 @@ func DequantizeQ8_0(dst []float32, src []byte) {
 // QuantizeQ8_0 encodes len(src) elements (a multiple of 32) as q8_0 with
 // ggml's reference algorithm (quantize_row_q8_0_ref): d = amax/127,
 // q = round(x·(1/d)) half away from zero.
+//
+// It is also gollm's activation quantizer for q8_0 (and QuantizeQ8_1 for
+// q8_1): gollm follows the reference deliberately, so that weights and
+// activations share one definition on every CPU. ggml's x86 AVX2 from_float
+// computes q = round-half-even(x·(127/amax)) instead; the two can differ
+// where x·id lands exactly on a half or where 127/amax and 1/(amax/127)
+// round differently, which the llama.cpp fixtures' x and y never hit (both
+// give identical bytes there).
 func QuantizeQ8_0(dst []byte, src []float32) {
 	checkQuant("QuantizeQ8_0", len(dst), len(src), 32, 34)
 	blocks := Blocks[BlockQ8_0](dst)

@@ -40,10 +40,10 @@ func clampInt(v, lo, hi int) int {
 // tries 19 scales around −nmax/max and returns the one that minimizes the
 // weighted error.
 func makeQXQuants(nmax int, x []float32, L []int8) float32 {
-	var max, amax float32
+	var xmax, amax float32
 	for _, v := range x {
 		if ax := abs32(v); ax > amax {
-			amax, max = ax, v
+			amax, xmax = ax, v
 		}
 	}
 	if amax < groupMaxEps {
@@ -52,7 +52,7 @@ func makeQXQuants(nmax int, x []float32, L []int8) float32 {
 		}
 		return 0
 	}
-	iscale := float32(-nmax) / max
+	iscale := float32(-nmax) / xmax
 	var sumlx, suml2 float32
 	for i, v := range x {
 		l := clampInt(nearestInt(iscale*v), -nmax, nmax-1)
@@ -71,7 +71,7 @@ func makeQXQuants(nmax int, x []float32, L []int8) float32 {
 		if is == 0 {
 			continue
 		}
-		iscale = -(float32(nmax) + float32(0.1*float32(is))) / max
+		iscale = -(float32(nmax) + float32(0.1*float32(is))) / xmax
 		sumlx, suml2 = 0, 0
 		for _, v := range x {
 			l := clampInt(nearestInt(iscale*v), -nmax, nmax-1)
@@ -95,10 +95,10 @@ func makeQXQuants(nmax int, x []float32, L []int8) float32 {
 // then up to five passes that move single elements to the level that lowers
 // the x²-weighted error. L gets l+nmax ∈ [0, 2·nmax).
 func makeQ3Quants(nmax int, x []float32, L []int8) float32 {
-	var max, amax float32
+	var xmax, amax float32
 	for _, v := range x {
 		if ax := abs32(v); ax > amax {
-			amax, max = ax, v
+			amax, xmax = ax, v
 		}
 	}
 	if amax < groupMaxEps {
@@ -107,7 +107,7 @@ func makeQ3Quants(nmax int, x []float32, L []int8) float32 {
 		}
 		return 0
 	}
-	iscale := float32(-nmax) / max
+	iscale := float32(-nmax) / xmax
 	var sumlx, suml2 float32
 	for i, v := range x {
 		l := clampInt(nearestInt(iscale*v), -nmax, nmax-1)
@@ -158,38 +158,38 @@ func makeQKX2Quants(nmax int, x, weights []float32, L, Laux []uint8, theMin *flo
 	rmin, rdelta float32, nstep int, useMAD bool) float32 {
 	n := len(x)
 	weights, L, Laux = weights[:n], L[:n], Laux[:n]
-	min, max := x[0], x[0]
+	xmin, xmax := x[0], x[0]
 	sumW := weights[0]
 	sumX := float32(sumW * x[0])
 	for i := 1; i < n; i++ {
 		v := x[i]
-		if v < min {
-			min = v
+		if v < xmin {
+			xmin = v
 		}
-		if v > max {
-			max = v
+		if v > xmax {
+			xmax = v
 		}
 		w := weights[i]
 		sumW += w
 		sumX += float32(w * v)
 	}
-	if min > 0 {
-		min = 0
+	if xmin > 0 {
+		xmin = 0
 	}
-	if max == min {
+	if xmax == xmin {
 		for i := range L {
 			L[i] = 0
 		}
-		*theMin = -min
+		*theMin = -xmin
 		return 0
 	}
-	iscale := float32(nmax) / (max - min)
+	iscale := float32(nmax) / (xmax - xmin)
 	scale := 1 / iscale
 	var bestError float32
 	for i, v := range x {
-		l := clampInt(nearestInt(float32(iscale*(v-min))), 0, nmax)
+		l := clampInt(nearestInt(float32(iscale*(v-xmin))), 0, nmax)
 		L[i] = uint8(l)
-		diff := float32(float32(scale*float32(l))+min) - v
+		diff := float32(float32(scale*float32(l))+xmin) - v
 		if useMAD {
 			diff = abs32(diff)
 		} else {
@@ -198,14 +198,14 @@ func makeQKX2Quants(nmax int, x, weights []float32, L, Laux []uint8, theMin *flo
 		bestError += float32(weights[i] * diff)
 	}
 	if nstep < 1 {
-		*theMin = -min
+		*theMin = -xmin
 		return scale
 	}
 	for is := 0; is <= nstep; is++ {
-		iscale = (float32(rmin+float32(rdelta*float32(is))) + float32(nmax)) / (max - min)
+		iscale = (float32(rmin+float32(rdelta*float32(is))) + float32(nmax)) / (xmax - xmin)
 		var sumL, sumL2, sumXL float32
 		for i, v := range x {
-			l := clampInt(nearestInt(float32(iscale*(v-min))), 0, nmax)
+			l := clampInt(nearestInt(float32(iscale*(v-xmin))), 0, nmax)
 			Laux[i] = uint8(l)
 			w := weights[i]
 			fl := float32(l)
@@ -236,11 +236,11 @@ func makeQKX2Quants(nmax int, x, weights []float32, L, Laux []uint8, theMin *flo
 				copy(L, Laux)
 				bestError = curError
 				scale = thisScale
-				min = thisMin
+				xmin = thisMin
 			}
 		}
 	}
-	*theMin = -min
+	*theMin = -xmin
 	return scale
 }
 
