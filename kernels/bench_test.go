@@ -1,7 +1,11 @@
 package kernels
 
 import (
+	"encoding/binary"
+	"fmt"
 	"testing"
+
+	"github.com/gollm/gollm/quant"
 )
 
 // Benchmarks: every implementation of every kernel of this package's own
@@ -47,6 +51,67 @@ func BenchmarkQuantize(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchK/256), "ns/256")
 			})
+		}
+	}
+}
+
+// benchHalfOffsets gives, per k-quant type, the byte offsets of its fp16
+// scales, so that benchmarks can make large valid matrices from random
+// bytes without running a reference quantizer over millions of weights.
+var benchHalfOffsets = map[quant.Type][]int{
+	quant.Q2K: {80, 82}, quant.Q3K: {108}, quant.Q4K: {0, 2}, quant.Q5K: {0, 2}, quant.Q6K: {208}, quant.IQ4XS: {0},
+}
+
+// benchMatrix returns rows×k random valid weights of type wt.
+func benchMatrix(b *testing.B, wt quant.Type, rows, k int) []byte {
+	rng := newRNG(99)
+	offs, ok := benchHalfOffsets[wt]
+	if !ok {
+		return randRow(b, rng, wt, rows*k, blockRandom)
+	}
+	w := make([]byte, rows*wt.RowSize(k))
+	for i := 0; i < len(w); i += 8 {
+		binary.LittleEndian.PutUint64(w[i:], rng.Uint64())
+	}
+	for off := 0; off < len(w); off += wt.TypeSize() {
+		for _, o := range offs {
+			putF16(w[off+o:], rng.Float64()*0.01)
+		}
+	}
+	return w
+}
+
+// BenchmarkMatMul runs the driver on a 2048×8192 q4_K matrix (whatever
+// q4_K kernels are registered) with 1, 4 and 32 activation columns on 1
+// and 2 threads. ns/256 is per 256 weights per column.
+func BenchmarkMatMul(b *testing.B) {
+	const rows, k = 2048, 8192
+	for _, wt := range []quant.Type{quant.Q4K, quant.Q4_0, quant.Q8_0} {
+		w := benchMatrix(b, wt, rows, k)
+		for _, threads := range []int{1, 2} {
+			pool := NewPool(threads)
+			for _, cols := range []int{1, 4, 32} {
+				x := make([]float32, cols*k)
+				rng := newRNG(5)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				dst := make([]float32, rows*cols)
+				b.Run(fmt.Sprintf("%v/threads=%d/cols=%d", wt, threads, cols), func(b *testing.B) {
+					if err := pool.MatMul(dst, w, wt, rows, k, x, cols); err != nil { // grow the scratch
+						b.Fatal(err)
+					}
+					b.SetBytes(int64(len(w)))
+					b.ReportAllocs()
+					for b.Loop() {
+						if err := pool.MatMul(dst, w, wt, rows, k, x, cols); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows*k/256*cols), "ns/256")
+				})
+			}
+			pool.Close()
 		}
 	}
 }

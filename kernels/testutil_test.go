@@ -241,10 +241,22 @@ func refF16(b []byte) float64 {
 	return sign * math.Ldexp(1024+m, e-25)
 }
 
-// refDequantize dequantizes n elements of type t with refDequant.
+// refDequantize dequantizes n elements of type t with refDequant, or,
+// for types that have none there, with package quant's dequantizer (which
+// quant's own tests hold to ggml's fixtures).
 func refDequantize(t testing.TB, typ quant.Type, src []byte, n int) []float64 {
 	t.Helper()
 	f := refDequant[typ]
+	if f == nil && typ.Known() && typ.Traits().Dequantize != nil {
+		deq := typ.Traits().Dequantize
+		f = func(dst []float64, src []byte) {
+			tmp := make([]float32, len(dst))
+			deq(tmp, src[:typ.RowSize(len(dst))])
+			for i, v := range tmp {
+				dst[i] = float64(v)
+			}
+		}
+	}
 	if f == nil {
 		t.Fatalf("no reference dequantizer for %v", typ)
 	}
@@ -475,10 +487,31 @@ func fixExtremeBytes(rng *rand.Rand, q []byte, kind blockKind) {
 }
 
 // randRow returns n elements of type t (n a multiple of its block size) of
-// the given kind; the bytes are random, then made valid by blockFixup.
+// the given kind; the bytes are random, then made valid by blockFixup. A
+// type without a blockFixup entry gets random normal floats quantized by
+// package quant's reference quantizer (all kinds but blockZero alike).
 func randRow(t testing.TB, rng *rand.Rand, typ quant.Type, n int, kind blockKind) []byte {
 	t.Helper()
 	fix := blockFixup[typ]
+	if fix == nil && typ.Known() && typ.Traits().Quantize != nil {
+		bs := typ.BlockSize()
+		x := make([]float32, bs)
+		b := make([]byte, typ.RowSize(n))
+		for off, blk := 0, 0; blk < n/bs; off, blk = off+typ.TypeSize(), blk+1 {
+			k := kind
+			if k == blockMixed {
+				k = []blockKind{blockRandom, blockZero}[rng.IntN(2)]
+			}
+			for i := range x {
+				x[i] = 0
+				if k != blockZero {
+					x[i] = float32(rng.NormFloat64())
+				}
+			}
+			typ.Traits().Quantize(b[off:off+typ.TypeSize()], x)
+		}
+		return b
+	}
 	if fix == nil {
 		t.Fatalf("no block generator for %v", typ)
 	}
