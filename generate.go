@@ -1,0 +1,274 @@
+package gollm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/gollm/gollm/model"
+)
+
+// SamplerParams configure token sampling; see model.SamplerParams.
+type SamplerParams = model.SamplerParams
+
+// DefaultSamplerParams returns llama.cpp's default sampling settings.
+func DefaultSamplerParams() SamplerParams { return model.DefaultSamplerParams() }
+
+// GenerateOptions configure one generation.
+type GenerateOptions struct {
+	// MaxTokens stops after this many generated tokens; 0 or less: no limit
+	// (generation ends at an end-of-generation token, or never when
+	// IgnoreEOS is set: the context shifts to make room).
+	MaxTokens int
+	// Sampler settings. The zero value samples greedily; use
+	// DefaultSamplerParams for llama.cpp's defaults.
+	Sampler SamplerParams
+	// Stop ends generation when the text contains one of these strings;
+	// the stop string itself is not returned.
+	Stop []string
+	// IgnoreEOS keeps generating past end-of-generation tokens.
+	IgnoreEOS bool
+	// Keep is how many prompt tokens survive a context shift (BOS is always
+	// kept); -1 keeps the whole prompt.
+	Keep int
+	// RawPrompt tokenizes the prompt without turning special-token text
+	// (e.g. "<|im_start|>") into special tokens.
+	RawPrompt bool
+	// Stats, when not nil, receives the generation's statistics when the
+	// sequence ends.
+	Stats *Stats
+}
+
+// Token is one generated token and the text it completes. Text may be empty
+// while a multi-byte character or a possible stop string is incomplete, and
+// may hold text of earlier tokens when it completes.
+type Token struct {
+	ID   int32
+	Text string
+}
+
+// Stats describe a finished generation.
+type Stats struct {
+	PromptTokens     int           // tokens of the prompt
+	PromptEvaluated  int           // of which evaluated (the rest reused from the cache)
+	PromptDuration   time.Duration // evaluating the prompt
+	GeneratedTokens  int
+	GenerateDuration time.Duration // sampling and evaluating the generated tokens
+	StopReason       string        // "eos", "stop", "length" or "cancel"
+	ContextShifts    int
+}
+
+// Generate tokenizes prompt (adding BOS as the model's vocabulary asks)
+// and generates a continuation, yielding tokens as they are sampled.
+// Cancelling ctx stops generation within one token.
+func (m *Model) Generate(ctx context.Context, prompt string, opts GenerateOptions) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) {
+		toks := m.m.Tok.Encode(prompt, true, !opts.RawPrompt)
+		m.generate(ctx, toks, opts, yield)
+	}
+}
+
+// GenerateTokens is Generate for a prompt that is already tokenized.
+func (m *Model) GenerateTokens(ctx context.Context, prompt []int32, opts GenerateOptions) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) { m.generate(ctx, prompt, opts, yield) }
+}
+
+func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptions, yield func(Token, error) bool) {
+	if !m.mu.TryLock() {
+		yield(Token{}, ErrBusy)
+		return
+	}
+	defer m.mu.Unlock()
+	if m.ctx == nil {
+		yield(Token{}, errors.New("gollm: model is closed"))
+		return
+	}
+	st := Stats{PromptTokens: len(prompt)}
+	defer func() {
+		if opts.Stats != nil {
+			*opts.Stats = st
+		}
+	}()
+	if len(prompt) == 0 {
+		yield(Token{}, errors.New("gollm: empty prompt (the model's vocabulary adds no BOS token)"))
+		return
+	}
+	size := m.ctx.Size()
+	if len(prompt) >= size {
+		yield(Token{}, fmt.Errorf("gollm: prompt is %d tokens, the context holds %d (raise the context size)", len(prompt), size))
+		return
+	}
+	sampler, err := model.NewSampler(opts.Sampler)
+	if err != nil {
+		yield(Token{}, err)
+		return
+	}
+	tok := m.m.Tok
+
+	// Reuse the longest prefix already in the cache.
+	t0 := time.Now()
+	p := commonPrefix(m.history, prompt)
+	if p == len(prompt) {
+		p-- // the last prompt token must be evaluated again for its logits
+	}
+	m.ctx.Truncate(p)
+	m.history = append(m.history[:p], prompt[p:]...)
+	logits, err := m.ctx.Decode(prompt[p:], false)
+	if err != nil {
+		m.history = m.history[:m.ctx.Pos()]
+		yield(Token{}, err)
+		return
+	}
+	st.PromptEvaluated = len(prompt) - p
+	st.PromptDuration = time.Since(t0)
+	for _, t := range prompt {
+		sampler.Accept(t)
+	}
+
+	keep := opts.Keep
+	if keep < 0 || keep > len(prompt) {
+		keep = len(prompt)
+	}
+	if tok.AddBOS() && len(prompt) > 0 && prompt[0] == tok.BOS() {
+		keep = min(keep+1, len(prompt))
+	}
+	dec := tok.NewStreamDecoder(false)
+	stops := newStopMatcher(opts.Stop)
+	t1 := time.Now()
+	defer func() { st.GenerateDuration = time.Since(t1) }()
+	for opts.MaxTokens <= 0 || st.GeneratedTokens < opts.MaxTokens {
+		if err := ctx.Err(); err != nil {
+			st.StopReason = "cancel"
+			yield(Token{}, err)
+			return
+		}
+		id := sampler.Sample(logits)
+		if id < 0 {
+			yield(Token{}, errors.New("gollm: the sampler's filters removed every token"))
+			return
+		}
+		sampler.Accept(id)
+		st.GeneratedTokens++
+		if tok.IsEOG(id) && !opts.IgnoreEOS {
+			st.StopReason = "eos"
+			if s := stops.flush(dec.Flush()); s != "" {
+				yield(Token{ID: -1, Text: s}, nil)
+			}
+			return
+		}
+		text, hit := stops.add(dec.Add(id))
+		if !yield(Token{ID: id, Text: text}, nil) {
+			st.StopReason = "cancel"
+			return
+		}
+		if hit {
+			st.StopReason = "stop"
+			return
+		}
+		if m.ctx.Pos() == size {
+			if err := m.shift(keep); err != nil {
+				yield(Token{}, err)
+				return
+			}
+			st.ContextShifts++
+		}
+		m.history = append(m.history, id)
+		if logits, err = m.ctx.Decode([]int32{id}, false); err != nil {
+			m.history = m.history[:m.ctx.Pos()]
+			yield(Token{}, err)
+			return
+		}
+	}
+	st.StopReason = "length"
+	if s := stops.flush(dec.Flush()); s != "" {
+		yield(Token{ID: -1, Text: s}, nil)
+	}
+}
+
+// shift makes room in a full context as llama.cpp does: keep the first keep
+// tokens, drop half of the rest, and continue. The kept tokens after the
+// gap are evaluated again at their new positions (exact, where rotating the
+// cached keys would add rounding).
+func (m *Model) shift(keep int) error {
+	n := m.ctx.Pos()
+	keep = min(keep, n-2)
+	discard := (n - keep) / 2
+	h := append(m.history[:keep:keep], m.history[keep+discard:n]...)
+	m.history = h
+	m.ctx.Truncate(keep)
+	if len(h) > keep {
+		if _, err := m.ctx.Decode(h[keep:], false); err != nil {
+			return fmt.Errorf("gollm: context shift: %w", err)
+		}
+	}
+	return nil
+}
+
+func commonPrefix(a, b []int32) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// stopMatcher holds back text that could be the start of a stop string.
+type stopMatcher struct {
+	stops   []string
+	pending strings.Builder
+}
+
+func newStopMatcher(stops []string) *stopMatcher {
+	var s []string
+	for _, x := range stops {
+		if x != "" {
+			s = append(s, x)
+		}
+	}
+	return &stopMatcher{stops: s}
+}
+
+// add appends text and returns what can be released, and whether a stop
+// string was found (then the text before it is returned and the rest
+// dropped).
+func (s *stopMatcher) add(text string) (string, bool) {
+	if len(s.stops) == 0 {
+		return text, false
+	}
+	s.pending.WriteString(text)
+	buf := s.pending.String()
+	cut := -1
+	for _, stop := range s.stops {
+		if i := strings.Index(buf, stop); i >= 0 && (cut < 0 || i < cut) {
+			cut = i
+		}
+	}
+	if cut >= 0 {
+		s.pending.Reset()
+		return buf[:cut], true
+	}
+	// Hold back the longest suffix that is a prefix of some stop string.
+	hold := 0
+	for _, stop := range s.stops {
+		for k := min(len(stop)-1, len(buf)); k > hold; k-- {
+			if strings.HasSuffix(buf, stop[:k]) {
+				hold = k
+				break
+			}
+		}
+	}
+	s.pending.Reset()
+	s.pending.WriteString(buf[len(buf)-hold:])
+	return buf[:len(buf)-hold], false
+}
+
+// flush returns whatever is held back plus the decoder's rest.
+func (s *stopMatcher) flush(rest string) string {
+	out, _ := s.add(rest)
+	held := s.pending.String()
+	s.pending.Reset()
+	return out + held
+}

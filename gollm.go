@@ -1,0 +1,202 @@
+// Package gollm runs GGUF language models in pure Go: load a model file,
+// generate text token by token, chat with the model's template, tokenize.
+//
+//	m, err := gollm.Load("model.gguf")
+//	if err != nil { … }
+//	defer m.Close()
+//	for tok, err := range m.Generate(ctx, "Once upon a time", gollm.GenerateOptions{MaxTokens: 64}) {
+//		if err != nil { … }
+//		fmt.Print(tok.Text)
+//	}
+//
+// A Model runs one generation at a time; a second concurrent call fails
+// with ErrBusy (the server package schedules requests over several
+// sessions).
+package gollm
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/model"
+	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/tensor"
+	"github.com/gollm/gollm/tokenizer"
+)
+
+// ErrBusy is returned when a generation is started on a Model that is
+// already generating.
+var ErrBusy = errors.New("gollm: model is busy with another generation")
+
+// Option configures Load.
+type Option func(*config)
+
+type config struct {
+	ctxSize   int
+	batchSize int
+	threads   int
+	kvType    quant.Type
+}
+
+// WithContextSize sets the number of positions of the KV cache (default:
+// the model's training context, at most 4096).
+func WithContextSize(n int) Option { return func(c *config) { c.ctxSize = n } }
+
+// WithBatchSize sets how many prompt tokens are evaluated per step
+// (default 512).
+func WithBatchSize(n int) Option { return func(c *config) { c.batchSize = n } }
+
+// WithThreads sets the number of CPU threads (default: all cores).
+func WithThreads(n int) Option { return func(c *config) { c.threads = n } }
+
+// WithKVCacheType sets the KV cache element type: "f16" (default) or
+// "q8_0".
+func WithKVCacheType(name string) Option {
+	return func(c *config) {
+		switch strings.ToLower(name) {
+		case "", "f16":
+			c.kvType = quant.F16
+		case "q8_0":
+			c.kvType = quant.Q8_0
+		default:
+			c.kvType = quant.Type(1 << 30) // rejected by Load
+		}
+	}
+}
+
+// Model is a loaded model with one evaluation context.
+type Model struct {
+	name    string
+	file    *gguf.File
+	m       *model.Model
+	be      tensor.Backend
+	ctx     *model.Context
+	cfg     config
+	loadDur time.Duration
+
+	mu      sync.Mutex // held by the running generation
+	history []int32    // tokens whose keys and values are in ctx
+}
+
+// Load opens a GGUF file and prepares it for generation.
+func Load(path string, opts ...Option) (*Model, error) {
+	start := time.Now()
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := load(f, path, start, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// LoadBytes is Load for a GGUF file held in memory (an embedded model).
+// data must stay unchanged while the Model is in use.
+func LoadBytes(name string, data []byte, opts ...Option) (*Model, error) {
+	start := time.Now()
+	f, err := gguf.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return load(f, name, start, opts)
+}
+
+func load(f *gguf.File, name string, start time.Time, opts []Option) (*Model, error) {
+	cfg := config{kvType: quant.F16}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.kvType != quant.F16 && cfg.kvType != quant.Q8_0 {
+		return nil, fmt.Errorf("gollm: KV cache type must be f16 or q8_0")
+	}
+	if cfg.ctxSize < 0 || cfg.batchSize < 0 || cfg.threads < 0 {
+		return nil, fmt.Errorf("gollm: context size, batch size and threads must not be negative")
+	}
+	if cfg.threads == 0 {
+		cfg.threads = runtime.GOMAXPROCS(0)
+	}
+	mm, err := model.New(f)
+	if err != nil {
+		return nil, err
+	}
+	be := tensor.NewCPU(cfg.threads)
+	ctx, err := mm.NewContext(model.ContextParams{CtxSize: cfg.ctxSize, BatchSize: cfg.batchSize, KVType: cfg.kvType, Backend: be})
+	if err != nil {
+		be.Close()
+		return nil, err
+	}
+	return &Model{name: name, file: f, m: mm, be: be, ctx: ctx, cfg: cfg, loadDur: time.Since(start)}, nil
+}
+
+// Close releases the model's memory and threads.
+func (m *Model) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ctx != nil {
+		m.ctx.Close()
+		m.ctx = nil
+	}
+	if m.be != nil {
+		m.be.Close()
+		m.be = nil
+	}
+	if m.file != nil {
+		err := m.file.Close()
+		m.file = nil
+		return err
+	}
+	return nil
+}
+
+// Info describes a loaded model.
+type Info struct {
+	Name         string
+	Architecture string
+	Parameters   int64
+	FileSize     int64
+	ContextSize  int // of the loaded context
+	TrainContext int
+	VocabSize    int
+	Threads      int
+	LoadDuration time.Duration
+}
+
+// Info returns a description of the model.
+func (m *Model) Info() Info {
+	var params int64
+	for i := range m.file.Tensors {
+		params += int64(m.file.Tensors[i].Elements())
+	}
+	return Info{
+		Name: m.name, Architecture: m.m.HP.Arch, Parameters: params, FileSize: m.file.Size(),
+		ContextSize: m.ctx.Size(), TrainContext: m.m.HP.CtxTrain, VocabSize: m.m.HP.NVocab,
+		Threads: m.cfg.threads, LoadDuration: m.loadDur,
+	}
+}
+
+// Tokenizer returns the model's tokenizer.
+func (m *Model) Tokenizer() *tokenizer.Tokenizer { return m.m.Tok }
+
+// Internal returns the underlying model (architecture, hyperparameters,
+// weights) for tools that need more than this package offers.
+func (m *Model) Internal() *model.Model { return m.m }
+
+// Tokenize turns text into token ids, adding BOS/EOS as the model's
+// vocabulary asks and turning special-token text into special tokens when
+// parseSpecial is set.
+func (m *Model) Tokenize(text string, parseSpecial bool) []int32 {
+	return m.m.Tok.Encode(text, true, parseSpecial)
+}
+
+// Detokenize turns token ids back into text (special tokens omitted).
+func (m *Model) Detokenize(ids []int32) string {
+	return m.m.Tok.Detokenize(ids, true, false)
+}
