@@ -31,6 +31,8 @@ func kqArchTilePaths(tb testing.TB, t quant.Type) []kqTilePath {
 	switch t {
 	case quant.Q4K:
 		vnni = tileQ4KQ8KVNNI
+	case quant.Q5K:
+		vnni = tileQ5KQ8KVNNI
 	default:
 		return nil
 	}

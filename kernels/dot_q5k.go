@@ -10,7 +10,7 @@ import (
 // Q5KTileRows and Q5KTileCols are the shape of the q5_K·q8_K tile.
 const (
 	Q5KTileRows = 4
-	Q5KTileCols = 4
+	Q5KTileCols = 8
 )
 
 func init() {
@@ -33,8 +33,13 @@ func DotQ5KQ8K(x, y []byte) float32 {
 
 // TileQ5KQ8K computes Q5KTileRows×Q5KTileCols dot products of n elements:
 // dst[c*dstStride+r] = dot(x[r*xStride:], y[c*yStride:]). Strides are in
-// bytes for x and y and in elements for dst.
+// bytes for x and y and in elements for dst. It uses the fastest tile this
+// CPU has (the Go twin where the kernel table has none).
 func TileQ5KQ8K(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int) {
+	if tileQ5KQ8K == nil {
+		tileQ5KQ8KGeneric(n, x, xStride, y, yStride, dst, dstStride)
+		return
+	}
 	tileQ5KQ8K(n, x, xStride, y, yStride, dst, dstStride)
 }
 

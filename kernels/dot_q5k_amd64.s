@@ -377,3 +377,297 @@ q5kAVX2Loop:
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// ---- Tile: 4 rows × 8 columns, AVX-512 VNNI ----
+
+// Vector unpacking of the 12 scale bytes s (loaded as 16 bytes, qwords
+// q0 = s[0..7], q1 = s[8..15]): VPSHUFD gives [s0..3 s4..7 s8..11
+// s8..11], VPSRLVD by [0 0 0 4] and a mask of [0x3f×8, 0x0f×8] give
+// [sc0..3 mn0..3 | low nibbles of s8..11, high nibbles of s8..11]; the top
+// two bits of s[0..7] come from q0>>2 moved to the high qword, masked with
+// 0x30 and or-ed in.
+DATA q5kTShift<>+0x00(SB)/8, $0
+DATA q5kTShift<>+0x08(SB)/8, $0x0000000400000000
+GLOBL q5kTShift<>(SB), RODATA|NOPTR, $16
+DATA q5kTMaskLo<>+0x00(SB)/8, $0x3f3f3f3f3f3f3f3f
+DATA q5kTMaskLo<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL q5kTMaskLo<>(SB), RODATA|NOPTR, $16
+DATA q5kTMaskHi<>+0x00(SB)/8, $0
+DATA q5kTMaskHi<>+0x08(SB)/8, $0x3030303030303030
+GLOBL q5kTMaskHi<>(SB), RODATA|NOPTR, $16
+
+// Scale words for the packed products of chunk k (see tileQ5KVNNI): lanes
+// 0,1 repeat the word of sc(2k), lanes 2,3 that of sc(2k+1); sc0..3 are
+// words 0..3 and sc4..7 words 8..11 of the widened scales.
+DATA q5kTIdx<>+0x00(SB)/8, $0x0000000000000000
+DATA q5kTIdx<>+0x08(SB)/8, $0x0000000000000000
+DATA q5kTIdx<>+0x10(SB)/8, $0x0000000000000000
+DATA q5kTIdx<>+0x18(SB)/8, $0x0000000000000000
+DATA q5kTIdx<>+0x20(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x28(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x30(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x38(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x40(SB)/8, $0x0002000200020002
+DATA q5kTIdx<>+0x48(SB)/8, $0x0002000200020002
+DATA q5kTIdx<>+0x50(SB)/8, $0x0002000200020002
+DATA q5kTIdx<>+0x58(SB)/8, $0x0002000200020002
+DATA q5kTIdx<>+0x60(SB)/8, $0x0003000300030003
+DATA q5kTIdx<>+0x68(SB)/8, $0x0003000300030003
+DATA q5kTIdx<>+0x70(SB)/8, $0x0003000300030003
+DATA q5kTIdx<>+0x78(SB)/8, $0x0003000300030003
+DATA q5kTIdx<>+0x80(SB)/8, $0x0008000800080008
+DATA q5kTIdx<>+0x88(SB)/8, $0x0008000800080008
+DATA q5kTIdx<>+0x90(SB)/8, $0x0008000800080008
+DATA q5kTIdx<>+0x98(SB)/8, $0x0008000800080008
+DATA q5kTIdx<>+0xa0(SB)/8, $0x0009000900090009
+DATA q5kTIdx<>+0xa8(SB)/8, $0x0009000900090009
+DATA q5kTIdx<>+0xb0(SB)/8, $0x0009000900090009
+DATA q5kTIdx<>+0xb8(SB)/8, $0x0009000900090009
+DATA q5kTIdx<>+0xc0(SB)/8, $0x000a000a000a000a
+DATA q5kTIdx<>+0xc8(SB)/8, $0x000a000a000a000a
+DATA q5kTIdx<>+0xd0(SB)/8, $0x000a000a000a000a
+DATA q5kTIdx<>+0xd8(SB)/8, $0x000a000a000a000a
+DATA q5kTIdx<>+0xe0(SB)/8, $0x000b000b000b000b
+DATA q5kTIdx<>+0xe8(SB)/8, $0x000b000b000b000b
+DATA q5kTIdx<>+0xf0(SB)/8, $0x000b000b000b000b
+DATA q5kTIdx<>+0xf8(SB)/8, $0x000b000b000b000b
+// Mins as dwords (odd words zeroed by mask): 128-bit lane i holds
+// mn(2i), mn(2i+1), mn(2i), mn(2i+1); mn0..3 are words 4..7, mn4..7
+// words 12..15.
+DATA q5kTIdx<>+0x100(SB)/8, $0x0000000500000004
+DATA q5kTIdx<>+0x108(SB)/8, $0x0000000500000004
+DATA q5kTIdx<>+0x110(SB)/8, $0x0000000700000006
+DATA q5kTIdx<>+0x118(SB)/8, $0x0000000700000006
+DATA q5kTIdx<>+0x120(SB)/8, $0x0000000d0000000c
+DATA q5kTIdx<>+0x128(SB)/8, $0x0000000d0000000c
+DATA q5kTIdx<>+0x130(SB)/8, $0x0000000f0000000e
+DATA q5kTIdx<>+0x138(SB)/8, $0x0000000f0000000e
+// Qword interleave of two ymm: [a0 b0 a1 b1 a2 b2 a3 b3].
+DATA q5kTIdx<>+0x140(SB)/8, $0
+DATA q5kTIdx<>+0x148(SB)/8, $8
+DATA q5kTIdx<>+0x150(SB)/8, $1
+DATA q5kTIdx<>+0x158(SB)/8, $9
+DATA q5kTIdx<>+0x160(SB)/8, $2
+DATA q5kTIdx<>+0x168(SB)/8, $10
+DATA q5kTIdx<>+0x170(SB)/8, $3
+DATA q5kTIdx<>+0x178(SB)/8, $11
+// Sixteen words of 1.
+DATA q5kTIdx<>+0x180(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x188(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x190(SB)/8, $0x0001000100010001
+DATA q5kTIdx<>+0x198(SB)/8, $0x0001000100010001
+GLOBL q5kTIdx<>(SB), RODATA|NOPTR, $416
+
+// q5kTileCols prepares column pair p (columns c0, c1 at addresses a0, a1)
+// of the block: at 64p(SP) the dy factors [dy0 dy0 dy1 dy1]×4 and at
+// 256+64p(SP) their bsums pairs times dy in the same lane order.
+#define q5kTileCols(p, a0, a1) \
+	VBROADCASTSS a0, Z26                            \
+	VBROADCASTSS a1, Z27                            \
+	VBLENDMPS Z27, Z26, K6, Z26                     \
+	VMOVUPS Z26, (64*p)(SP)                         \
+	VPMADDWD 260 a0, Y31, Y27                       \
+	VPMADDWD 260 a1, Y31, Y28                       \
+	VMOVDQU64 Z30, Z29                              \
+	VPERMI2Q Z28, Z27, Z29                          \
+	VCVTDQ2PS Z29, Z29                              \
+	VMULPS Z26, Z29, Z29                            \
+	VMOVUPS Z29, (256+64*p)(SP)
+
+// q5kTileRow decodes the block of the row at address a: 5-bit weights of
+// chunks 0..3 in Z16..Z19 (fifth bits as in dotQ5KVNNI), their scale words in Z20..Z23, mins·dmin in Z24 and d
+// in Z25. Uses Z26..Z31; Z29 becomes 0x0f bytes.
+#define q5kTileRow(a) \
+	VMOVDQU64 4 a, X30                                \
+	VPSHUFD $0xa4, X30, X31                         \
+	VPSRLVD q5kTShift<>(SB), X31, X31               \
+	VPANDD q5kTMaskLo<>(SB), X31, X31               \
+	VPSLLDQ $8, X30, X30                            \
+	VPSRLQ $2, X30, X30                             \
+	VPTERNLOGD $0xf8, q5kTMaskHi<>(SB), X30, X31    \
+	VPMOVZXBW X31, Y31                              \
+	VMOVDQU64 q5kTIdx<>+0x00(SB), Z20               \
+	VMOVDQU64 q5kTIdx<>+0x40(SB), Z21               \
+	VMOVDQU64 q5kTIdx<>+0x80(SB), Z22               \
+	VMOVDQU64 q5kTIdx<>+0xc0(SB), Z23               \
+	VMOVDQU64 q5kTIdx<>+0x100(SB), Z24              \
+	VPERMW Z31, Z20, Z20                            \
+	VPERMW Z31, Z21, Z21                            \
+	VPERMW Z31, Z22, Z22                            \
+	VPERMW Z31, Z23, Z23                            \
+	VPERMW.Z Z31, Z24, K2, Z24                      \
+	VPBROADCASTD 0 a, Z30                           \
+	VCVTPH2PS Y30, Z30                              \
+	VSHUFPS $0x00, Z30, Z30, Z25                    \
+	VSHUFPS $0x55, Z30, Z30, Z30                    \
+	VCVTDQ2PS Z24, Z24                              \
+	VMULPS Z30, Z24, Z24                            \
+	VBROADCASTI64X4 48 a, Z16                       \
+	VBROADCASTI64X4 80 a, Z17                       \
+	VBROADCASTI64X4 112 a, Z18                      \
+	VBROADCASTI64X4 144 a, Z19                      \
+	VBROADCASTI64X4 16 a, Z30                       \
+	MOVL $0x0f0f0f0f, AX                            \
+	VPBROADCASTD AX, Z29                            \
+	MOVL $0x10101010, AX                            \
+	VPBROADCASTD AX, Z31                            \
+	VPSRLW $4, Z16, K1, Z16                         \
+	VPSRLW $4, Z17, K1, Z17                         \
+	VPSRLW $4, Z18, K1, Z18                         \
+	VPSRLW $4, Z19, K1, Z19                         \
+	VPANDD Z29, Z16, Z16                            \
+	VPANDD Z29, Z17, Z17                            \
+	VPANDD Z29, Z18, Z18                            \
+	VPANDD Z29, Z19, Z19                            \
+	VPTESTMB q5kBits<>+0x00(SB), Z30, K3            \
+	VPADDB Z31, Z16, K3, Z16                        \
+	VPTESTMB q5kBits<>+0x40(SB), Z30, K3            \
+	VPADDB Z31, Z17, K3, Z17                        \
+	VPTESTMB q5kBits<>+0x80(SB), Z30, K3            \
+	VPADDB Z31, Z18, K3, Z18                        \
+	VPTESTMB q5kBits<>+0xc0(SB), Z30, K3            \
+	VPADDB Z31, Z19, K3, Z19
+
+// q5kTileProducts leaves the packed VPDPBUSD products of chunk k (weights w)
+// for the columns at a0 and a1 in Z26.
+#define q5kTileProducts(k, w, a0, a1) \
+	VPXORD Z26, Z26, Z26                            \
+	VPXORD Z27, Z27, Z27                            \
+	VPDPBUSD (4+64*k) a0, w, Z26                    \
+	VPDPBUSD (4+64*k) a1, w, Z27                    \
+	VPACKSSDW Z27, Z26, Z26
+
+// q5kTilePair accumulates row r × column pair p (columns at a0, a1) into acc.
+#define q5kTilePair(acc, p, a0, a1) \
+	q5kTileProducts(0, Z16, a0, a1)                 \
+	VPMADDWD Z20, Z26, Z28                          \
+	q5kTileProducts(1, Z17, a0, a1)                 \
+	VPDPWSSD Z21, Z26, Z28                          \
+	q5kTileProducts(2, Z18, a0, a1)                 \
+	VPDPWSSD Z22, Z26, Z28                          \
+	q5kTileProducts(3, Z19, a0, a1)                 \
+	VPDPWSSD Z23, Z26, Z28                          \
+	VCVTDQ2PS Z28, Z28                              \
+	VMULPS Z25, Z28, Z28                            \
+	VFMADD231PS (64*p)(SP), Z28, acc                \
+	VFNMADD231PS (256+64*p)(SP), Z24, acc
+
+#define q5kTileRowPairs(a0, a1, a2, a3) \
+	q5kTilePair(a0, 0, (DI), (DI)(R8*1))            \
+	q5kTilePair(a1, 1, (DI)(R8*2), (DI)(R9*1))      \
+	q5kTilePair(a2, 2, (R13), (R13)(R8*1))          \
+	q5kTilePair(a3, 3, (R13)(R8*2), (R13)(R9*1))
+
+// q5kTileStore writes the two column sums of acc (row r, pair p) to
+// dst[(2p)·stride + r] and dst[(2p+1)·stride + r]; DX = &dst[2p·stride],
+// BX = 4·stride.
+#define q5kTileStore(acc, yacc, xacc, r) \
+	VEXTRACTF64X4 $1, acc, Y26                      \
+	VADDPS Y26, yacc, yacc                          \
+	VEXTRACTF32X4 $1, yacc, X26                      \
+	VADDPS X26, xacc, xacc                          \
+	VHADDPS xacc, xacc, xacc                        \
+	VMOVSS xacc, (4*r)(DX)                          \
+	VEXTRACTPS $1, xacc, (4*r)(DX)(BX*1)
+
+// func tileQ5KVNNI(x *byte, xStride int, y *byte, yStride int, nb int, dst *float32, dstStride int)
+//
+// AVX-512 VNNI tile of 4 rows × 8 columns, built as tileQ4KVNNI (see the
+// q4_K file for the full description). Per block, each row's weights are
+// decoded once (as in dotQ5KVNNI) and each column's dy and bsums
+// prepared once; then for every row and pair of columns (c0, c1) the four
+// chunks' VPDPBUSD products of both columns are packed together
+// (VPACKSSDW), so that 128-bit lane i of the packed words holds four words
+// of c0 then four of c1, all of one sub-block; VPMADDWD/VPDPWSSD with that
+// sub-block's scale sum them into dwords [c0 c0 c1 c1] per lane. One
+// float accumulator per row and column pair takes sumi·d·[dy0 dy0 dy1 dy1]
+// and −(mins·dmin)·(bsums pairs·dy) in the same lane order.
+//
+// Registers:
+//	SI x block, R10 xStride, R11 3·xStride (rows at SI + r·xStride)
+//	DI y block of columns 0-3, R13 of columns 4-7, R8 yStride, R9 3·yStride
+//	CX blocks left, AX scratch, DX BX dst pointer and 4·dstStride
+//	Z0..Z15 accumulators, row r pair p in Z(4r+p)
+//	Z16..Z19 5-bit weights of chunks 0..3, Z20..Z23 their scale words
+//	Z24 mins·dmin, Z25 d, Z26..Z31 scratch (Z29 0x0f bytes in a row)
+//	K1 upper 32 words, K2 even words, K3 fifth bits, K6 dwords 2,3 of each lane
+//	stack: 0..255 dy factors of pairs 0..3, 256..511 their bsums terms
+TEXT ·tileQ5KVNNI(SB), 0, $512-56
+	MOVQ x+0(FP), SI
+	MOVQ xStride+8(FP), R10
+	MOVQ y+16(FP), DI
+	MOVQ yStride+24(FP), R8
+	MOVQ nb+32(FP), CX
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R8)(R8*2), R9
+	LEAQ (DI)(R8*4), R13
+	MOVL $0xffff0000, AX
+	KMOVD AX, K1
+	MOVL $0x55555555, AX
+	KMOVD AX, K2
+	MOVL $0xcccc, AX
+	KMOVW AX, K6
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+q5kTileLoop:
+	VMOVDQU64 q5kTIdx<>+0x140(SB), Z30
+	VMOVDQU64 q5kTIdx<>+0x180(SB), Y31
+	q5kTileCols(0, (DI), (DI)(R8*1))
+	q5kTileCols(1, (DI)(R8*2), (DI)(R9*1))
+	q5kTileCols(2, (R13), (R13)(R8*1))
+	q5kTileCols(3, (R13)(R8*2), (R13)(R9*1))
+
+	q5kTileRow((SI))
+	q5kTileRowPairs(Z0, Z1, Z2, Z3)
+	q5kTileRow((SI)(R10*1))
+	q5kTileRowPairs(Z4, Z5, Z6, Z7)
+	q5kTileRow((SI)(R10*2))
+	q5kTileRowPairs(Z8, Z9, Z10, Z11)
+	q5kTileRow((SI)(R11*1))
+	q5kTileRowPairs(Z12, Z13, Z14, Z15)
+
+	ADDQ $176, SI
+	ADDQ $292, DI
+	ADDQ $292, R13
+	DECQ CX
+	JNZ  q5kTileLoop
+
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), BX
+	SHLQ $2, BX
+	q5kTileStore(Z0, Y0, X0, 0)
+	q5kTileStore(Z4, Y4, X4, 1)
+	q5kTileStore(Z8, Y8, X8, 2)
+	q5kTileStore(Z12, Y12, X12, 3)
+	LEAQ (DX)(BX*2), DX
+	q5kTileStore(Z1, Y1, X1, 0)
+	q5kTileStore(Z5, Y5, X5, 1)
+	q5kTileStore(Z9, Y9, X9, 2)
+	q5kTileStore(Z13, Y13, X13, 3)
+	LEAQ (DX)(BX*2), DX
+	q5kTileStore(Z2, Y2, X2, 0)
+	q5kTileStore(Z6, Y6, X6, 1)
+	q5kTileStore(Z10, Y10, X10, 2)
+	q5kTileStore(Z14, Y14, X14, 3)
+	LEAQ (DX)(BX*2), DX
+	q5kTileStore(Z3, Y3, X3, 0)
+	q5kTileStore(Z7, Y7, X7, 1)
+	q5kTileStore(Z11, Y11, X11, 2)
+	q5kTileStore(Z15, Y15, X15, 3)
+	VZEROUPPER
+	RET

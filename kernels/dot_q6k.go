@@ -10,7 +10,7 @@ import (
 // Q6KTileRows and Q6KTileCols are the shape of the q6_K·q8_K tile.
 const (
 	Q6KTileRows = 4
-	Q6KTileCols = 4
+	Q6KTileCols = 8
 )
 
 func init() {
@@ -33,8 +33,13 @@ func DotQ6KQ8K(x, y []byte) float32 {
 
 // TileQ6KQ8K computes Q6KTileRows×Q6KTileCols dot products of n elements:
 // dst[c*dstStride+r] = dot(x[r*xStride:], y[c*yStride:]). Strides are in
-// bytes for x and y and in elements for dst.
+// bytes for x and y and in elements for dst. It uses the fastest tile this
+// CPU has (the Go twin where the kernel table has none).
 func TileQ6KQ8K(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int) {
+	if tileQ6KQ8K == nil {
+		tileQ6KQ8KGeneric(n, x, xStride, y, yStride, dst, dstStride)
+		return
+	}
 	tileQ6KQ8K(n, x, xStride, y, yStride, dst, dstStride)
 }
 
