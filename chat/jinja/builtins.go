@@ -169,7 +169,7 @@ func globalRange(s *state, args []any, _ *Dict) (any, error) {
 	} else if step < 0 && stop < start {
 		count = (start - stop - step - 1) / -step
 	}
-	if count < 0 || count > int64(s.maxOutput) || count > s.maxSteps {
+	if count < 0 || count > int64(s.maxOutput/16) || count > s.maxSteps {
 		return nil, fmt.Errorf("range() of %d items is too large: %w", count, ErrLimit)
 	}
 	out := &List{Items: make([]any, count)}
@@ -621,7 +621,7 @@ func (s *state) listMethod(l *List, name string, args []any, kw *Dict) (any, err
 		if len(args) != 1 {
 			return nil, fmt.Errorf("append takes exactly one argument")
 		}
-		if err := s.checkSize(len(l.Items) + 1); err != nil {
+		if err := s.checkItems(len(l.Items) + 1); err != nil {
 			return nil, err
 		}
 		l.Items = append(l.Items, args[0])
@@ -634,7 +634,7 @@ func (s *state) listMethod(l *List, name string, args []any, kw *Dict) (any, err
 		if err != nil {
 			return nil, err
 		}
-		if err := s.checkSize(len(l.Items) + len(items)); err != nil {
+		if err := s.checkItems(len(l.Items) + len(items)); err != nil {
 			return nil, err
 		}
 		l.Items = append(l.Items, items...)

@@ -20,14 +20,14 @@ type Options struct {
 
 // Limits bound the work one render may do. Zero fields take the defaults.
 type Limits struct {
-	MaxSteps  int64 // statements, expressions and loop iterations (default 20,000,000)
-	MaxDepth  int   // nested macro calls and recursive loops (default 128)
+	MaxSteps  int64 // statements, expressions and loop iterations (default 5,000,000)
+	MaxDepth  int   // nested macro calls and recursive loops (default 100)
 	MaxOutput int   // bytes of output, and of any single string or list built (default 64 MiB)
 }
 
 const (
-	defaultMaxSteps  = 20_000_000
-	defaultMaxDepth  = 128
+	defaultMaxSteps  = 5_000_000
+	defaultMaxDepth  = 100
 	defaultMaxOutput = 64 << 20
 	maxDataDepth     = 128 // nesting of values walked by repr, ==, tojson
 )
@@ -166,6 +166,15 @@ func (s *state) step(pos int) error {
 func (s *state) checkSize(n int) error {
 	if n > s.maxOutput {
 		return fmt.Errorf("value of %d bytes exceeds the %d byte limit: %w", n, s.maxOutput, ErrLimit)
+	}
+	return nil
+}
+
+// checkItems bounds the length of a list being built; an item costs at
+// least 16 bytes of memory.
+func (s *state) checkItems(n int) error {
+	if n > s.maxOutput/16 {
+		return fmt.Errorf("list of %d items exceeds the limit of %d: %w", n, s.maxOutput/16, ErrLimit)
 	}
 	return nil
 }
@@ -1014,7 +1023,7 @@ func (s *state) arith(op string, l, r any) (any, error) {
 			}
 		case *List:
 			if b, ok := r.(*List); ok && a.Tuple == b.Tuple {
-				if err := s.checkSize(len(a.Items) + len(b.Items)); err != nil {
+				if err := s.checkItems(len(a.Items) + len(b.Items)); err != nil {
 					return nil, err
 				}
 				out := &List{Items: make([]any, 0, len(a.Items)+len(b.Items)), Tuple: a.Tuple}
@@ -1040,8 +1049,8 @@ func (s *state) arith(op string, l, r any) (any, error) {
 				}
 				return strings.Repeat(a, int(cnt)), nil
 			case *List:
-				if cnt > 0 && int64(len(a.Items)) > int64(s.maxOutput)/cnt {
-					return nil, s.checkSize(s.maxOutput + 1)
+				if cnt > 0 && int64(len(a.Items)) > int64(s.maxOutput/16)/cnt {
+					return nil, s.checkItems(s.maxOutput)
 				}
 				out := &List{Tuple: a.Tuple}
 				for i := int64(0); i < cnt; i++ {

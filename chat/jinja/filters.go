@@ -662,7 +662,8 @@ func filterRound(s *state, v any, args []any, kw *Dict) (any, error) {
 	m := math.Pow(10, float64(prec))
 	switch method {
 	case "common":
-		return math.Round(f*m) / m, nil
+		// Python's round() rounds half to even.
+		return math.RoundToEven(f*m) / m, nil
 	case "ceil":
 		return math.Ceil(f*m) / m, nil
 	case "floor":

@@ -205,13 +205,14 @@ func (e *condExpr) at() int    { return e.p }
 
 // maxParseDepth bounds the nesting of blocks and expressions so that a
 // hostile template cannot exhaust the stack while being parsed.
-const maxParseDepth = 256
+const maxParseDepth = 512
 
 type parser struct {
 	src   string
 	toks  []token
 	i     int
 	depth int
+	loops int // enclosing for-loop bodies, for break/continue
 }
 
 func parse(src string, cfg lexConfig) ([]node, error) {
@@ -309,6 +310,16 @@ func (p *parser) enter(pos int) error {
 
 func (p *parser) leave() { p.depth-- }
 
+// link accounts one more link of a left-associative chain (a.b.c, x|f|g,
+// 1+2+3): each link deepens the tree the evaluator walks recursively, so
+// links count against the nesting bound until the chain is finished.
+func (p *parser) link(links *int, pos int) error {
+	*links++
+	return p.enter(pos)
+}
+
+func (p *parser) unlink(links int) { p.depth -= links }
+
 // parseBody parses nodes until one of the end tags (e.g. "endif", "else")
 // opens a block; it consumes "{%" and the tag name and returns the tag.
 func (p *parser) parseBody(endTags []string) ([]node, string, error) {
@@ -380,6 +391,9 @@ func (p *parser) parseStatement(name token) (node, error) {
 	case "filter":
 		return p.parseFilterBlock(name.pos)
 	case "break", "continue":
+		if p.loops == 0 {
+			return nil, p.errf(name.pos, "'%s' outside of a for loop", name.val)
+		}
 		if err := p.expectBlockEnd(); err != nil {
 			return nil, err
 		}
@@ -404,6 +418,8 @@ func (p *parser) parseStatement(name token) (node, error) {
 		return &withNode{body: body}, p.expectBlockEnd()
 	case "block", "extends", "include", "import", "from":
 		return nil, p.errf(name.pos, "'%s' is not supported in chat templates", name.val)
+	case "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "endgeneration", "endraw":
+		return nil, p.errf(name.pos, "unexpected '%s'", name.val)
 	}
 	return nil, p.errf(name.pos, "unknown statement '%s'", name.val)
 }
@@ -463,7 +479,9 @@ func (p *parser) parseFor(pos int) (node, error) {
 	if err := p.expectBlockEnd(); err != nil {
 		return nil, err
 	}
+	p.loops++
 	body, end, err := p.parseBody([]string{"endfor", "else"})
+	p.loops--
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +622,10 @@ func (p *parser) parseMacro(pos int) (node, error) {
 	if err := p.expectBlockEnd(); err != nil {
 		return nil, err
 	}
+	loops := p.loops
+	p.loops = 0
 	body, _, err := p.parseBody([]string{"endmacro"})
+	p.loops = loops
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +655,11 @@ func (p *parser) parseCallBlock(pos int) (node, error) {
 	if err := p.expectBlockEnd(); err != nil {
 		return nil, err
 	}
-	if n.body, _, err = p.parseBody([]string{"endcall"}); err != nil {
+	loops := p.loops
+	p.loops = 0
+	n.body, _, err = p.parseBody([]string{"endcall"})
+	p.loops = loops
+	if err != nil {
 		return nil, err
 	}
 	return n, p.expectBlockEnd()
@@ -769,8 +794,13 @@ func (p *parser) parseOr() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := 0
+	defer func() { p.unlink(links) }()
 	for p.isName("or") {
 		pos := p.next().pos
+		if err := p.link(&links, pos); err != nil {
+			return nil, err
+		}
 		r, err := p.parseAnd()
 		if err != nil {
 			return nil, err
@@ -785,8 +815,13 @@ func (p *parser) parseAnd() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := 0
+	defer func() { p.unlink(links) }()
 	for p.isName("and") {
 		pos := p.next().pos
+		if err := p.link(&links, pos); err != nil {
+			return nil, err
+		}
 		r, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -856,8 +891,13 @@ func (p *parser) parseMath1() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := 0
+	defer func() { p.unlink(links) }()
 	for p.isOp("+") || p.isOp("-") {
 		t := p.next()
+		if err := p.link(&links, t.pos); err != nil {
+			return nil, err
+		}
 		r, err := p.parseConcat()
 		if err != nil {
 			return nil, err
@@ -872,8 +912,13 @@ func (p *parser) parseConcat() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := 0
+	defer func() { p.unlink(links) }()
 	for p.isOp("~") {
 		t := p.next()
+		if err := p.link(&links, t.pos); err != nil {
+			return nil, err
+		}
 		r, err := p.parseMath2()
 		if err != nil {
 			return nil, err
@@ -888,8 +933,13 @@ func (p *parser) parseMath2() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := 0
+	defer func() { p.unlink(links) }()
 	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
 		t := p.next()
+		if err := p.link(&links, t.pos); err != nil {
+			return nil, err
+		}
 		r, err := p.parsePow()
 		if err != nil {
 			return nil, err
@@ -904,8 +954,13 @@ func (p *parser) parsePow() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	links := 0
+	defer func() { p.unlink(links) }()
 	for p.isOp("**") {
 		t := p.next()
+		if err := p.link(&links, t.pos); err != nil {
+			return nil, err
+		}
 		r, err := p.parseUnary(true)
 		if err != nil {
 			return nil, err
@@ -1015,10 +1070,15 @@ func (p *parser) parsePrimary() (expr, error) {
 }
 
 func (p *parser) parsePostfix(x expr) (expr, error) {
+	links := 0
+	defer func() { p.unlink(links) }()
 	for {
 		t := p.peek()
-		if t.kind != tokOp {
+		if t.kind != tokOp || (t.val != "." && t.val != "[" && t.val != "(") {
 			return x, nil
+		}
+		if err := p.link(&links, t.pos); err != nil {
+			return nil, err
 		}
 		switch t.val {
 		case ".":
@@ -1134,12 +1194,11 @@ func (p *parser) parseCallArgs() (callArgs, error) {
 }
 
 func (p *parser) parseCall(fn expr) (expr, error) {
-	pos := p.peek().pos
 	a, err := p.parseCallArgs()
 	if err != nil {
 		return nil, err
 	}
-	return &callExpr{fn: fn, callArgs: a, p: pos}, nil
+	return &callExpr{fn: fn, callArgs: a, p: fn.at()}, nil
 }
 
 func (p *parser) parseDottedName() (string, int, error) {
@@ -1170,7 +1229,12 @@ func (p *parser) parseFilter(x expr) (*filterExpr, error) {
 }
 
 func (p *parser) parseFilterExpr(x expr) (expr, error) {
+	links := 0
+	defer func() { p.unlink(links) }()
 	for {
+		if err := p.link(&links, p.peek().pos); err != nil {
+			return nil, err
+		}
 		switch {
 		case p.isOp("|"):
 			p.i++

@@ -498,6 +498,9 @@ func equalDepth(a, b any, depth int) bool {
 		if !ok || x.Tuple != y.Tuple || len(x.Items) != len(y.Items) {
 			return false
 		}
+		if x == y {
+			return true
+		}
 		for i := range x.Items {
 			if !equalDepth(x.Items[i], y.Items[i], depth+1) {
 				return false
