@@ -33,6 +33,8 @@ func kqArchTilePaths(tb testing.TB, t quant.Type) []kqTilePath {
 		vnni = tileQ4KQ8KVNNI
 	case quant.Q5K:
 		vnni = tileQ5KQ8KVNNI
+	case quant.Q6K:
+		vnni = tileQ6KQ8KVNNI
 	default:
 		return nil
 	}

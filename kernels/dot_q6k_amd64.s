@@ -293,3 +293,264 @@ q6kAVX2Loop:
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// ---- Tile: 4 rows × 8 columns, AVX-512 VNNI ----
+
+// Scale words for the packed products of weights 64k..64k+63 (see
+// tileQ6KVNNI): 128-bit lane i repeats scale 4k+i eight times.
+DATA q6kTIdx<>+0x00(SB)/8, $0x0000000000000000
+DATA q6kTIdx<>+0x08(SB)/8, $0x0000000000000000
+DATA q6kTIdx<>+0x10(SB)/8, $0x0001000100010001
+DATA q6kTIdx<>+0x18(SB)/8, $0x0001000100010001
+DATA q6kTIdx<>+0x20(SB)/8, $0x0002000200020002
+DATA q6kTIdx<>+0x28(SB)/8, $0x0002000200020002
+DATA q6kTIdx<>+0x30(SB)/8, $0x0003000300030003
+DATA q6kTIdx<>+0x38(SB)/8, $0x0003000300030003
+DATA q6kTIdx<>+0x40(SB)/8, $0x0004000400040004
+DATA q6kTIdx<>+0x48(SB)/8, $0x0004000400040004
+DATA q6kTIdx<>+0x50(SB)/8, $0x0005000500050005
+DATA q6kTIdx<>+0x58(SB)/8, $0x0005000500050005
+DATA q6kTIdx<>+0x60(SB)/8, $0x0006000600060006
+DATA q6kTIdx<>+0x68(SB)/8, $0x0006000600060006
+DATA q6kTIdx<>+0x70(SB)/8, $0x0007000700070007
+DATA q6kTIdx<>+0x78(SB)/8, $0x0007000700070007
+DATA q6kTIdx<>+0x80(SB)/8, $0x0008000800080008
+DATA q6kTIdx<>+0x88(SB)/8, $0x0008000800080008
+DATA q6kTIdx<>+0x90(SB)/8, $0x0009000900090009
+DATA q6kTIdx<>+0x98(SB)/8, $0x0009000900090009
+DATA q6kTIdx<>+0xa0(SB)/8, $0x000a000a000a000a
+DATA q6kTIdx<>+0xa8(SB)/8, $0x000a000a000a000a
+DATA q6kTIdx<>+0xb0(SB)/8, $0x000b000b000b000b
+DATA q6kTIdx<>+0xb8(SB)/8, $0x000b000b000b000b
+DATA q6kTIdx<>+0xc0(SB)/8, $0x000c000c000c000c
+DATA q6kTIdx<>+0xc8(SB)/8, $0x000c000c000c000c
+DATA q6kTIdx<>+0xd0(SB)/8, $0x000d000d000d000d
+DATA q6kTIdx<>+0xd8(SB)/8, $0x000d000d000d000d
+DATA q6kTIdx<>+0xe0(SB)/8, $0x000e000e000e000e
+DATA q6kTIdx<>+0xe8(SB)/8, $0x000e000e000e000e
+DATA q6kTIdx<>+0xf0(SB)/8, $0x000f000f000f000f
+DATA q6kTIdx<>+0xf8(SB)/8, $0x000f000f000f000f
+// Scales for the bsums term: lane i holds scales 4i..4i+3 twice.
+DATA q6kTIdx<>+0x100(SB)/8, $0x0003000200010000
+DATA q6kTIdx<>+0x108(SB)/8, $0x0003000200010000
+DATA q6kTIdx<>+0x110(SB)/8, $0x0007000600050004
+DATA q6kTIdx<>+0x118(SB)/8, $0x0007000600050004
+DATA q6kTIdx<>+0x120(SB)/8, $0x000b000a00090008
+DATA q6kTIdx<>+0x128(SB)/8, $0x000b000a00090008
+DATA q6kTIdx<>+0x130(SB)/8, $0x000f000e000d000c
+DATA q6kTIdx<>+0x138(SB)/8, $0x000f000e000d000c
+// Qword interleave of two ymm: [a0 b0 a1 b1 a2 b2 a3 b3].
+DATA q6kTIdx<>+0x140(SB)/8, $0
+DATA q6kTIdx<>+0x148(SB)/8, $8
+DATA q6kTIdx<>+0x150(SB)/8, $1
+DATA q6kTIdx<>+0x158(SB)/8, $9
+DATA q6kTIdx<>+0x160(SB)/8, $2
+DATA q6kTIdx<>+0x168(SB)/8, $10
+DATA q6kTIdx<>+0x170(SB)/8, $3
+DATA q6kTIdx<>+0x178(SB)/8, $11
+GLOBL q6kTIdx<>(SB), RODATA|NOPTR, $384
+
+// Thirty-two words of −32.
+DATA q6kTM32<>+0x00(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x08(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x10(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x18(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x20(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x28(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x30(SB)/8, $0xffe0ffe0ffe0ffe0
+DATA q6kTM32<>+0x38(SB)/8, $0xffe0ffe0ffe0ffe0
+GLOBL q6kTM32<>(SB), RODATA|NOPTR, $64
+
+// q6kTileCols prepares column pair p (columns c0, c1 at addresses a0, a1)
+// of the block: at 64p(SP) the dy factors [dy0 dy0 dy1 dy1]×4 and at
+// 256+64p(SP) the bsums of both, lane i holding c0's bsums 4i..4i+3 then
+// c1's. Z30 holds the qword interleave.
+#define q6kTileCols(p, a0, a1) \
+	VBROADCASTSS a0, Z26                            \
+	VBROADCASTSS a1, Z27                            \
+	VBLENDMPS Z27, Z26, K6, Z26                     \
+	VMOVUPS Z26, (64*p)(SP)                         \
+	VMOVDQU64 260 a0, Y27                             \
+	VMOVDQU64 260 a1, Y28                             \
+	VMOVDQU64 Z30, Z29                              \
+	VPERMI2Q Z28, Z27, Z29                          \
+	VMOVDQU64 Z29, (256+64*p)(SP)
+
+// q6kTileRow decodes the block of the row at address a (as dotQ6KVNNI):
+// unsigned weights 64k..64k+63 in Z16+k, their scale words in Z20+k,
+// −32·scales for the bsums term in Z24 and d in Z25. Uses Z26..Z31.
+#define q6kTileRow(a) \
+	VMOVDQU64 0 a, Z30                              \
+	VMOVDQU64 64 a, Z31                             \
+	VBROADCASTI64X4 128 a, Z26                      \
+	VBROADCASTI64X4 160 a, Z27                      \
+	MOVL $0x0f0f0f0f, AX                            \
+	VPBROADCASTD AX, Z29                            \
+	MOVL $0x30303030, AX                            \
+	VPBROADCASTD AX, Z28                            \
+	VPSRLW $4, Z30, Z17                             \
+	VPSRLW $4, Z31, Z19                             \
+	VPANDD Z29, Z30, Z16                            \
+	VPANDD Z29, Z31, Z18                            \
+	VPANDD Z29, Z17, Z17                            \
+	VPANDD Z29, Z19, Z19                            \
+	VPSLLVW q6kShl<>(SB), Z26, Z30                  \
+	VPSLLVW q6kShl<>(SB), Z27, Z31                  \
+	VPTERNLOGD $0xf8, Z28, Z30, Z16                 \
+	VPTERNLOGD $0xf8, Z28, Z31, Z18                 \
+	VPSRLVW q6kShr<>(SB), Z26, Z30                  \
+	VPSRLVW q6kShr<>(SB), Z27, Z31                  \
+	VPTERNLOGD $0xf8, Z28, Z30, Z17                 \
+	VPTERNLOGD $0xf8, Z28, Z31, Z19                 \
+	VPMOVSXBW 192 a, Y31                            \
+	VMOVDQU64 q6kTIdx<>+0x00(SB), Z20               \
+	VMOVDQU64 q6kTIdx<>+0x40(SB), Z21               \
+	VMOVDQU64 q6kTIdx<>+0x80(SB), Z22               \
+	VMOVDQU64 q6kTIdx<>+0xc0(SB), Z23               \
+	VMOVDQU64 q6kTIdx<>+0x100(SB), Z24              \
+	VPERMW Z31, Z20, Z20                            \
+	VPERMW Z31, Z21, Z21                            \
+	VPERMW Z31, Z22, Z22                            \
+	VPERMW Z31, Z23, Z23                            \
+	VPERMW Z31, Z24, Z24                            \
+	VPMULLW q6kTM32<>(SB), Z24, Z24                 \
+	VPBROADCASTW 208 a, Y30                         \
+	VCVTPH2PS Y30, Z25
+
+// q6kTileProducts leaves the packed VPDPBUSD products of weights
+// 64k..64k+63 (in w) for the columns at a0 and a1 in Z26.
+#define q6kTileProducts(k, w, a0, a1) \
+	VPXORD Z26, Z26, Z26                            \
+	VPXORD Z27, Z27, Z27                            \
+	VPDPBUSD (4+64*k) a0, w, Z26                    \
+	VPDPBUSD (4+64*k) a1, w, Z27                    \
+	VPACKSSDW Z27, Z26, Z26
+
+// q6kTilePair accumulates row r × column pair p (columns at a0, a1) into acc.
+#define q6kTilePair(acc, p, a0, a1) \
+	q6kTileProducts(0, Z16, a0, a1)                 \
+	VPMADDWD Z20, Z26, Z28                          \
+	q6kTileProducts(1, Z17, a0, a1)                 \
+	VPDPWSSD Z21, Z26, Z28                          \
+	q6kTileProducts(2, Z18, a0, a1)                 \
+	VPDPWSSD Z22, Z26, Z28                          \
+	q6kTileProducts(3, Z19, a0, a1)                 \
+	VPDPWSSD Z23, Z26, Z28                          \
+	VPDPWSSD (256+64*p)(SP), Z24, Z28               \
+	VCVTDQ2PS Z28, Z28                              \
+	VMULPS Z25, Z28, Z28                            \
+	VFMADD231PS (64*p)(SP), Z28, acc
+
+#define q6kTileRowPairs(a0, a1, a2, a3) \
+	q6kTilePair(a0, 0, (DI), (DI)(R8*1))            \
+	q6kTilePair(a1, 1, (DI)(R8*2), (DI)(R9*1))      \
+	q6kTilePair(a2, 2, (R13), (R13)(R8*1))          \
+	q6kTilePair(a3, 3, (R13)(R8*2), (R13)(R9*1))
+
+// q6kTileStore writes the two column sums of acc (row r, pair p) to
+// dst[(2p)·stride + r] and dst[(2p+1)·stride + r]; DX = &dst[2p·stride],
+// BX = 4·stride.
+#define q6kTileStore(acc, yacc, xacc, r) \
+	VEXTRACTF64X4 $1, acc, Y26                      \
+	VADDPS Y26, yacc, yacc                          \
+	VEXTRACTF32X4 $1, yacc, X26                     \
+	VADDPS X26, xacc, xacc                          \
+	VHADDPS xacc, xacc, xacc                        \
+	VMOVSS xacc, (4*r)(DX)                          \
+	VEXTRACTPS $1, xacc, (4*r)(DX)(BX*1)
+
+// func tileQ6KVNNI(x *byte, xStride int, y *byte, yStride int, nb int, dst *float32, dstStride int)
+//
+// AVX-512 VNNI tile of 4 rows × 8 columns, built as tileQ4KVNNI. Per block,
+// each row's weights are decoded once (as in dotQ6KVNNI) and each column's
+// dy and bsums prepared once; for every row and pair of columns (c0, c1)
+// the four VPDPBUSD products of both columns are packed together
+// (VPACKSSDW), so that 128-bit lane i of the packed words holds four words
+// of c0 then four of c1, all of group 4k+i; VPMADDWD/VPDPWSSD with that
+// group's scale sum them into dwords [c0 c0 c1 c1] per lane, and one more
+// VPDPWSSD adds −32·scales·bsums of both columns in the same order. One
+// float accumulator per row and column pair takes sumi·d·[dy0 dy0 dy1 dy1].
+//
+// Registers:
+//	SI x block, R10 xStride, R11 3·xStride (rows at SI + r·xStride)
+//	DI y block of columns 0-3, R13 of columns 4-7, R8 yStride, R9 3·yStride
+//	CX blocks left, AX scratch, DX BX dst pointer and 4·dstStride
+//	Z0..Z15 accumulators, row r pair p in Z(4r+p)
+//	Z16..Z19 weights 0-63 … 192-255, Z20..Z23 their scale words
+//	Z24 −32·scales (bsums term), Z25 d, Z26..Z31 scratch
+//	K6 dwords 2,3 of each lane
+//	stack: 0..255 dy factors of pairs 0..3, 256..511 their bsums
+TEXT ·tileQ6KVNNI(SB), 0, $512-56
+	MOVQ x+0(FP), SI
+	MOVQ xStride+8(FP), R10
+	MOVQ y+16(FP), DI
+	MOVQ yStride+24(FP), R8
+	MOVQ nb+32(FP), CX
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R8)(R8*2), R9
+	LEAQ (DI)(R8*4), R13
+	MOVL $0xcccc, AX
+	KMOVW AX, K6
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+q6kTileLoop:
+	VMOVDQU64 q6kTIdx<>+0x140(SB), Z30
+	q6kTileCols(0, (DI), (DI)(R8*1))
+	q6kTileCols(1, (DI)(R8*2), (DI)(R9*1))
+	q6kTileCols(2, (R13), (R13)(R8*1))
+	q6kTileCols(3, (R13)(R8*2), (R13)(R9*1))
+
+	q6kTileRow((SI))
+	q6kTileRowPairs(Z0, Z1, Z2, Z3)
+	q6kTileRow((SI)(R10*1))
+	q6kTileRowPairs(Z4, Z5, Z6, Z7)
+	q6kTileRow((SI)(R10*2))
+	q6kTileRowPairs(Z8, Z9, Z10, Z11)
+	q6kTileRow((SI)(R11*1))
+	q6kTileRowPairs(Z12, Z13, Z14, Z15)
+
+	ADDQ $210, SI
+	ADDQ $292, DI
+	ADDQ $292, R13
+	DECQ CX
+	JNZ  q6kTileLoop
+
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), BX
+	SHLQ $2, BX
+	q6kTileStore(Z0, Y0, X0, 0)
+	q6kTileStore(Z4, Y4, X4, 1)
+	q6kTileStore(Z8, Y8, X8, 2)
+	q6kTileStore(Z12, Y12, X12, 3)
+	LEAQ (DX)(BX*2), DX
+	q6kTileStore(Z1, Y1, X1, 0)
+	q6kTileStore(Z5, Y5, X5, 1)
+	q6kTileStore(Z9, Y9, X9, 2)
+	q6kTileStore(Z13, Y13, X13, 3)
+	LEAQ (DX)(BX*2), DX
+	q6kTileStore(Z2, Y2, X2, 0)
+	q6kTileStore(Z6, Y6, X6, 1)
+	q6kTileStore(Z10, Y10, X10, 2)
+	q6kTileStore(Z14, Y14, X14, 3)
+	LEAQ (DX)(BX*2), DX
+	q6kTileStore(Z3, Y3, X3, 0)
+	q6kTileStore(Z7, Y7, X7, 1)
+	q6kTileStore(Z11, Y11, X11, 2)
+	q6kTileStore(Z15, Y15, X15, 3)
+	VZEROUPPER
+	RET
