@@ -473,8 +473,12 @@ func infoQuoteCut(s string, limit int) string {
 func infoPrintFile(w io.Writer, f *gguf.File, r *infoFileJSON, limit, strLimit int) {
 	s := &r.Summary
 	fmt.Fprintf(w, "file: %s\n", r.Path)
-	fmt.Fprintf(w, "format: GGUF v%d, %s, alignment %d, data at offset %d, %d keys, %d tensors\n",
-		r.Version, infoHumanBytes(uint64(r.Size)), r.Alignment, r.DataOffset, len(r.Metadata), len(r.Tensors))
+	data := fmt.Sprintf("data at offset %d", r.DataOffset)
+	if len(r.Tensors) == 0 {
+		data = "no tensor data"
+	}
+	fmt.Fprintf(w, "format: GGUF v%d, %s, alignment %d, %s, %d keys, %d tensors\n",
+		r.Version, infoHumanBytes(uint64(r.Size)), r.Alignment, data, len(r.Metadata), len(r.Tensors))
 
 	fmt.Fprintln(w, "\nsummary:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -528,10 +532,11 @@ func infoPrintFile(w io.Writer, f *gguf.File, r *infoFileJSON, limit, strLimit i
 	}
 	tw.Flush()
 
-	fmt.Fprintf(w, "\ntensors (%d, offsets from the data section at %d):\n", len(r.Tensors), r.DataOffset)
 	if len(r.Tensors) == 0 {
+		fmt.Fprintln(w, "\ntensors: none")
 		return
 	}
+	fmt.Fprintf(w, "\ntensors (%d, offsets from the data section at %d):\n", len(r.Tensors), r.DataOffset)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  #\tname\ttype\tshape\tbytes\toffset\n")
 	for i, t := range r.Tensors {

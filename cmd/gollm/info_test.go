@@ -217,6 +217,30 @@ func TestInfoJSON(t *testing.T) {
 	}
 }
 
+func TestInfoVocabOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vocab.gguf")
+	kv := []gguf.KV{
+		{Key: "general.architecture", Value: gguf.String("llama")},
+		{Key: "llama.vocab_size", Value: gguf.Uint32(32000)},
+		{Key: "tokenizer.ggml.tokens", Value: gguf.Strings([]string{"<unk>", "<s>"})},
+	}
+	if err := gguf.WriteFile(path, kv, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runGollm("info", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{" no tensor data, 3 keys, 0 tensors\n", " vocab size: 32000\n", "\ntensors: none\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "parameters") || strings.Contains(out, "file type") {
+		t.Errorf("parameters or file type shown for a file without tensors:\n%s", out)
+	}
+}
+
 func TestInfoSystem(t *testing.T) {
 	code, out, errOut := runGollm("info", "--system")
 	if code != 0 {
