@@ -115,3 +115,27 @@ func BenchmarkMatMul(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkTile(b *testing.B) {
+	for _, fam := range dotFamilies {
+		if fam.tile == nil {
+			continue
+		}
+		for _, impl := range fam.tile() {
+			rng := newRNG(12)
+			R, C := impl.rows, impl.cols
+			x := randRow(b, rng, fam.wt, R*benchK, blockRandom)
+			y := randRow(b, rng, fam.yt, C*benchK, blockRandom)
+			dst := make([]float32, R*C)
+			b.Run(fmt.Sprintf("%v/%s/%dx%d", fam.wt, impl.name, R, C), func(b *testing.B) {
+				b.SetBytes(int64(len(x)))
+				b.ReportAllocs()
+				for b.Loop() {
+					impl.f(benchK, x, fam.wt.RowSize(benchK), y, fam.yt.RowSize(benchK), dst, R)
+				}
+				// per 256 weights per column: comparable with BenchmarkDot
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(R*C*benchK/256), "ns/256")
+			})
+		}
+	}
+}

@@ -11,6 +11,11 @@ func dotQ4_0AVX2(n int, x, y []byte) float32
 //go:noescape
 func dotQ4_0VNNI(n int, x, y []byte) float32
 
+// tileQ4_0VNNI is the 4×4 AVX-512 VNNI tile of dot_q4_0_amd64.s.
+//
+//go:noescape
+func tileQ4_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+
 var (
 	dotQ4_0, dotQ4_0Impl                               = pickDot(dotQ4_0Impls())
 	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = pickTile(tileQ4_0Impls())
@@ -30,5 +35,9 @@ func dotQ4_0Impls() []dotImpl {
 
 // tileQ4_0Impls lists the q4_0·q8_0 tiles this CPU can run.
 func tileQ4_0Impls() []tileImpl {
-	return []tileImpl{{"go", genericTile(dotQ4_0Generic, 4, 4), 4, 4}}
+	impls := []tileImpl{{"go", genericTile(dotQ4_0Generic, 4, 4), 4, 4}}
+	if hasAVX2 && hasVNNI {
+		impls = append(impls, tileImpl{"avx512vnni", tileQ4_0VNNI, 4, 4})
+	}
+	return impls
 }

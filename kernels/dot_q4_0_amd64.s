@@ -138,3 +138,46 @@ vnnidone:
 	VZEROUPPER
 	MOVSS X0, ret+56(FP)
 	RET
+
+#include "tile_amd64.h"
+
+// NIBBLES_TILE loads the 32 nibbles of a q4_0 block at off into xr
+// (unsigned 0…15) using X28 as scratch; Y29 = bytes 0x0f.
+#define NIBBLES_TILE(off, xr, xx) \
+	VMOVDQU32    off, xx          \
+	VPSRLW       $4, xx, X28      \
+	VINSERTI32X4 $1, X28, xr, xr  \
+	VPANDD       Y29, xr, xr
+
+// func tileQ4_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+//
+// 4 weight rows × 4 activation columns (see tile_amd64.h). The nibbles are
+// already the unsigned u = q + 8, so VPDPBUSD adds Σ q·y + 8·Σ y per lane,
+// starting from the column's correction −8·Σ y. Y29 = bytes 0x0f,
+// Y30 = bytes 0x08, Y31 = zero.
+TEXT ·tileQ4_0VNNI(SB), NOSPLIT, $64-104
+	TILE_SETUP
+	MOVL         $0x08080808, BX
+	VPBROADCASTD BX, Y30
+	MOVL         $0x0f0f0f0f, BX
+	VPBROADCASTD BX, Y29
+	TESTQ        CX, CX
+	JZ           q40tiledone
+
+q40tileloop:
+	TILE_SCALES
+	TILE_LOADY
+	NIBBLES_TILE(2(SI)(AX*1), Y16, X16)
+	NIBBLES_TILE(2(R8)(AX*1), Y17, X17)
+	NIBBLES_TILE(2(R9)(AX*1), Y18, X18)
+	NIBBLES_TILE(2(R10)(AX*1), Y19, X19)
+	TILE_PAIRS
+	ADDQ $18, AX
+	ADDQ $34, DX
+	DECQ CX
+	JNZ  q40tileloop
+
+q40tiledone:
+	TILE_STORE
+	VZEROUPPER
+	RET

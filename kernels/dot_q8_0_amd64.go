@@ -11,6 +11,11 @@ func dotQ8_0AVX2(n int, x, y []byte) float32
 //go:noescape
 func dotQ8_0VNNI(n int, x, y []byte) float32
 
+// tileQ8_0VNNI is the 4×4 AVX-512 VNNI tile of dot_q8_0_amd64.s.
+//
+//go:noescape
+func tileQ8_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+
 var (
 	dotQ8_0, dotQ8_0Impl                               = pickDot(dotQ8_0Impls())
 	tileQ8_0, tileQ8_0Rows, tileQ8_0Cols, tileQ8_0Impl = pickTile(tileQ8_0Impls())
@@ -30,5 +35,9 @@ func dotQ8_0Impls() []dotImpl {
 
 // tileQ8_0Impls lists the q8_0·q8_0 tiles this CPU can run.
 func tileQ8_0Impls() []tileImpl {
-	return []tileImpl{{"go", genericTile(dotQ8_0Generic, 4, 4), 4, 4}}
+	impls := []tileImpl{{"go", genericTile(dotQ8_0Generic, 4, 4), 4, 4}}
+	if hasAVX2 && hasVNNI {
+		impls = append(impls, tileImpl{"avx512vnni", tileQ8_0VNNI, 4, 4})
+	}
+	return impls
 }

@@ -123,3 +123,36 @@ vnnidone:
 	VZEROUPPER
 	MOVSS X0, ret+56(FP)
 	RET
+
+#include "tile_amd64.h"
+
+// func tileQ8_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+//
+// 4 weight rows × 4 activation columns (see tile_amd64.h). Per block the
+// weights become unsigned u = q + 128 (VPXORD 0x80), so VPDPBUSD adds
+// Σ q·y + 128·Σ y per lane, starting from the column's correction −128·Σ y.
+// Y30 = bytes 0x80, Y31 = zero.
+TEXT ·tileQ8_0VNNI(SB), NOSPLIT, $64-104
+	TILE_SETUP
+	MOVL         $0x80808080, BX
+	VPBROADCASTD BX, Y30
+	TESTQ        CX, CX
+	JZ           q80tiledone
+
+q80tileloop:
+	TILE_SCALES
+	TILE_LOADY
+	VPXORD 2(SI)(AX*1), Y30, Y16
+	VPXORD 2(R8)(AX*1), Y30, Y17
+	VPXORD 2(R9)(AX*1), Y30, Y18
+	VPXORD 2(R10)(AX*1), Y30, Y19
+	TILE_PAIRS
+	ADDQ $34, AX
+	ADDQ $34, DX
+	DECQ CX
+	JNZ  q80tileloop
+
+q80tiledone:
+	TILE_STORE
+	VZEROUPPER
+	RET
