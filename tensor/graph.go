@@ -55,9 +55,10 @@ type Graph struct {
 func NewGraph() *Graph { return &Graph{} }
 
 // Reset forgets all nodes and inputs so that the graph can be built again.
-// Tensors created before Reset must not be used afterwards (their memory is
-// recycled). The arena is kept: its contents are overwritten by the next
-// Compute.
+// Tensors created before Reset must not be used afterwards: their memory is
+// recycled for the new nodes (a stale tensor is reported when its slot has
+// not been reused yet, but not always). The arena is kept: its contents are
+// overwritten by the next Compute.
 func (g *Graph) Reset() {
 	g.nodes = g.nodes[:0]
 	g.gen++

@@ -210,7 +210,8 @@ func (g *Graph) needType(op Op, t *Tensor, types ...quant.Type) bool {
 			return true
 		}
 	}
-	g.failf("%v: operand %s has type %v, want one of %v", op, t.label(), t.typ, types)
+	// A copy keeps types itself from escaping (and the call from allocating).
+	g.failf("%v: operand %s has type %v, want one of %v", op, t.label(), t.typ, append([]quant.Type(nil), types...))
 	return false
 }
 
