@@ -42,6 +42,7 @@ func kqArchTilePaths(tb testing.TB, t quant.Type) []kqTilePath {
 		tb.Logf("%v: CPU lacks avx512vnni; its tile is not tested here", t)
 		return nil
 	}
+	tb.Logf("%v: testing the avx512vnni tile directly", t)
 	return []kqTilePath{{"avx512vnni", vnni}}
 }
 
@@ -55,6 +56,9 @@ func kqArchFilter[P any](tb testing.TB, t quant.Type, paths []P) []P {
 		ok := (name == "avx2" && hasAVX2) || (name == "avx512vnni" && hasVNNI)
 		if ok {
 			out = append(out, p)
+			if _, isT := tb.(*testing.T); isT {
+				tb.Logf("%v: testing the %s path directly", t, name)
+			}
 		} else {
 			tb.Logf("%v: CPU lacks %s; that path is not tested here", t, name)
 		}

@@ -2,11 +2,32 @@ package kernels
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
 // kqSink keeps benchmark results alive.
 var kqSink float32
+
+// kqMeasure runs body in b's loop on one locked OS thread and reports
+// ns/256 (wall time per 256-element block, blocks per iteration given) and,
+// where the OS has a thread clock, cpu-ns/256 (the same in thread CPU time,
+// which is immune to other processes sharing the machine).
+func kqMeasure(b *testing.B, blocks int, body func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ReportAllocs()
+	c0, okCPU := kqThreadCPU()
+	for b.Loop() {
+		body()
+	}
+	c1, _ := kqThreadCPU()
+	per := float64(b.N) * float64(blocks)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/256")
+	if okCPU {
+		b.ReportMetric(float64((c1 - c0).Nanoseconds())/per, "cpu-ns/256")
+	}
+}
 
 // kqBenchValues is the weight working set of every benchmark: 64K values,
 // resident in L2 as in ggml's kernel measurements.
@@ -34,15 +55,13 @@ func BenchmarkKQuantDot(b *testing.B) {
 			}
 			b.Run(k.dir+"/"+p.name, func(b *testing.B) {
 				b.SetBytes(int64(len(x)))
-				b.ReportAllocs()
 				var s float32
-				for b.Loop() {
+				kqMeasure(b, kqBenchValues/256, func() {
 					for row := 0; row < rows; row++ {
 						s += p.dot(n, x[row*rowBytes:(row+1)*rowBytes], y)
 					}
-				}
+				})
 				kqSink = s
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(kqBenchValues/256), "ns/256")
 			})
 		}
 	}
@@ -76,12 +95,10 @@ func BenchmarkKQuantTile(b *testing.B) {
 			}
 			b.Run(k.dir+"/"+p.name, func(b *testing.B) {
 				b.SetBytes(int64(len(x) * cols))
-				b.ReportAllocs()
-				for b.Loop() {
+				kqMeasure(b, kqBenchValues/256*cols, func() {
 					p.tile(n, x, rowBytes, y, yStride, dst, rows)
-				}
+				})
 				kqSink = dst[0]
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(kqBenchValues/256*cols), "ns/256")
 			})
 		}
 	}

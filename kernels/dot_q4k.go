@@ -87,6 +87,28 @@ func kqCheckTile(name string, n int, x []byte, xStride int, y []byte, yStride in
 	return nb
 }
 
+// kqDot32 returns Σ q[i]·int8(a[i]) over 32 unsigned weights q and 32
+// activations a.
+func kqDot32(q, a *[32]byte) int32 {
+	var s0, s1 int32
+	for i := 0; i < 32; i += 2 {
+		s0 += int32(q[i]) * int32(int8(a[i]))
+		s1 += int32(q[i+1]) * int32(int8(a[i+1]))
+	}
+	return s0 + s1
+}
+
+// kqDot16 returns Σ q[i]·int8(a[i]) over 16 unsigned weights q and 16
+// activations a.
+func kqDot16(q, a *[16]byte) int32 {
+	var s0, s1 int32
+	for i := 0; i < 16; i += 2 {
+		s0 += int32(q[i]) * int32(int8(a[i]))
+		s1 += int32(q[i+1]) * int32(int8(a[i+1]))
+	}
+	return s0 + s1
+}
+
 // kqZeroTile clears the rows×cols results of a tile of zero elements.
 func kqZeroTile(dst []float32, dstStride, rows, cols int) {
 	for c := 0; c < cols; c++ {
@@ -215,15 +237,10 @@ func tileQ4KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst 
 				}
 			}
 			for c := 0; c < cols; c++ {
-				yb := y[c*yStride+i*kqQ8KBytes:]
-				a := (*[kqBlock]byte)(yb[kqQ8KQsOff:])
+				a := y[c*yStride+i*kqQ8KBytes+kqQ8KQsOff:]
 				var sumi, sumMin int32
 				for j := 0; j < 8; j++ {
-					var s int32
-					for l := 32 * j; l < 32*j+32; l++ {
-						s += int32(q[l]) * int32(int8(a[l]))
-					}
-					sumi += sc[j] * s
+					sumi += sc[j] * kqDot32((*[32]byte)(q[32*j:]), (*[32]byte)(a[32*j:]))
 					sumMin += mn[j] * bp[c][j]
 				}
 				acc[c][r] += d*dy[c]*float32(sumi) - dmin*dy[c]*float32(sumMin)

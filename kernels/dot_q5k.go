@@ -111,14 +111,10 @@ func tileQ5KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst 
 				}
 			}
 			for c := 0; c < cols; c++ {
-				a := (*[kqBlock]byte)(y[c*yStride+i*kqQ8KBytes+kqQ8KQsOff:])
+				a := y[c*yStride+i*kqQ8KBytes+kqQ8KQsOff:]
 				var sumi, sumMin int32
 				for j := 0; j < 8; j++ {
-					var s int32
-					for l := 32 * j; l < 32*j+32; l++ {
-						s += int32(q[l]) * int32(int8(a[l]))
-					}
-					sumi += sc[j] * s
+					sumi += sc[j] * kqDot32((*[32]byte)(q[32*j:]), (*[32]byte)(a[32*j:]))
 					sumMin += mn[j] * bp[c][j]
 				}
 				acc[c][r] += d*dy[c]*float32(sumi) - dmin*dy[c]*float32(sumMin)

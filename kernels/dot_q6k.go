@@ -129,14 +129,10 @@ func tileQ6KQ8KGeneric(n int, x []byte, xStride int, y []byte, yStride int, dst 
 			for c := 0; c < cols; c++ {
 				yb := y[c*yStride+i*kqQ8KBytes:]
 				dy := math.Float32frombits(binary.LittleEndian.Uint32(yb))
-				a := (*[kqBlock]byte)(yb[kqQ8KQsOff:])
+				a := yb[kqQ8KQsOff:]
 				var sumi int32
 				for g := 0; g < 16; g++ {
-					var s int32
-					for l := 16 * g; l < 16*g+16; l++ {
-						s += int32(q[l]) * int32(int8(a[l]))
-					}
-					sumi += int32(int8(sc[g])) * s
+					sumi += int32(int8(sc[g])) * kqDot16((*[16]byte)(q[16*g:]), (*[16]byte)(a[16*g:]))
 				}
 				sumi -= 32 * q6KBsumTerm(sc[:], yb)
 				acc[c][r] += d * dy * float32(sumi)
