@@ -12,14 +12,14 @@ import (
 // a block of weight rows is multiplied with them. driver is the single
 // switch between the drivers below and the kernels package's matmul
 // driver.
-var driver mmDriver = dotDriver{}
+var driver mmDriver = kernelsDriver{}
 
 type mmDriver interface {
 	// actType returns the type activations for weights of type wt are
 	// converted to (a row of k elements takes actRowSize bytes), and
 	// whether b must always be converted (false: f32 activations are used
 	// as they are when their rows are dense).
-	actType(wt quant.Type) (at quant.Type, mustConvert bool)
+	actType(wt quant.Type, k int) (at quant.Type, mustConvert bool)
 	// convert converts one activation row for weights of type wt.
 	convert(dst []byte, wt quant.Type, src []float32)
 	// rows computes dst[c*dstStride+r] = w[r] · x[c] for r in [r0, r1) and
@@ -32,6 +32,9 @@ type mmDriver interface {
 // checkMatMulType reports whether weights of type wt with rows of k
 // elements can be multiplied.
 func checkMatMulType(wt quant.Type, k int) error {
+	if kernels.CheckMatMul(wt, k) == nil {
+		return nil
+	}
 	if !canDequantize(wt) {
 		return fmt.Errorf("no matmul for %v weights", wt)
 	}
@@ -48,7 +51,7 @@ func actRowSize(at quant.Type, k int) int { return at.RowSize(k) }
 // converted to f32 and dotted in float64.
 type goDriver struct{}
 
-func (goDriver) actType(wt quant.Type) (quant.Type, bool) {
+func (goDriver) actType(wt quant.Type, k int) (quant.Type, bool) {
 	return quant.F32, wt == quant.F16 || wt == quant.BF16
 }
 
@@ -82,68 +85,51 @@ func (goDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt qua
 	}
 }
 
-// dotDriver builds products from the kernels' per-type dot products and
-// tiles (assembly where the CPU has it), quantizing activations with the
-// kernels' ggml-compatible quantizers; types without kernels use goDriver.
-// Activations for f16 and bf16 weights are rounded to those types (the
-// kernels take them as f32), since ggml converts them.
-type dotDriver struct{}
+// kernelsDriver is the kernels package's matmul driver (ggml-compatible
+// activation quantizers, assembly dot products and tiles). Activations for
+// f16 and bf16 weights are rounded to those types first, since ggml
+// converts them (the kernels take them as f32). Weight types the kernels
+// cannot multiply use goDriver.
+type kernelsDriver struct{}
 
-func hasDot(wt quant.Type) (quant.Type, bool) {
-	vt, ok := kernels.VecDotType(wt)
-	if !ok || kernels.VecDot(wt) == nil || (vt != quant.F32 && kernels.FromFloat(vt) == nil) {
-		return 0, false
+func (kernelsDriver) actType(wt quant.Type, k int) (quant.Type, bool) {
+	if kernels.CheckMatMul(wt, k) != nil {
+		return goDriver{}.actType(wt, k)
 	}
-	return vt, true
+	return kernels.ActivationType(wt), wt == quant.F16 || wt == quant.BF16
 }
 
-func (dotDriver) actType(wt quant.Type) (quant.Type, bool) {
-	vt, ok := hasDot(wt)
-	if !ok {
-		return goDriver{}.actType(wt)
-	}
-	return vt, wt == quant.F16 || wt == quant.BF16
-}
-
-func (dotDriver) convert(dst []byte, wt quant.Type, src []float32) {
-	vt, ok := hasDot(wt)
-	if !ok || vt == quant.F32 {
+func (kernelsDriver) convert(dst []byte, wt quant.Type, src []float32) {
+	k := len(src)
+	if kernels.CheckMatMul(wt, k) != nil || wt == quant.F16 || wt == quant.BF16 {
 		goDriver{}.convert(dst, wt, src)
 		return
 	}
-	kernels.FromFloat(vt)(dst, src)
+	if err := kernels.QuantizeActivations(wt, dst, src, k, 1); err != nil {
+		panic(err) // a bug: sizes are planned; exec reports it as an error
+	}
 }
 
-func (dotDriver) tmpFloats(k int) int { return k }
+func (kernelsDriver) tmpFloats(k int) int { return k }
 
-func (dotDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt quant.Type, k, r0, r1 int, x []byte, xStride, cols int, tmp []float32) {
-	if _, ok := hasDot(wt); !ok {
+func (kernelsDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt quant.Type, k, r0, r1 int, x []byte, xStride, cols int, tmp []float32) {
+	if kernels.CheckMatMul(wt, k) != nil {
 		goDriver{}.rows(dst, dstStride, w, wStride, wt, k, r0, r1, x, xStride, cols, tmp)
 		return
 	}
-	dot := kernels.VecDot(wt)
-	tile, tr, tc := kernels.Tile(wt)
-	r := r0
-	if tile != nil {
-		// Whole tiles (grouping by tr rows counted from r0, which is a
-		// multiple of mulMatChunkRows, so the grouping does not depend on
-		// the number of workers), then single dots for the edges.
-		for ; r+tr <= r1; r += tr {
-			c := 0
-			for ; c+tc <= cols; c += tc {
-				tile(k, w[r*wStride:], wStride, x[c*xStride:], xStride, dst[c*dstStride+r:], dstStride)
-			}
-			for ; c < cols; c++ {
-				for i := r; i < r+tr; i++ {
-					dst[c*dstStride+i] = dot(k, w[i*wStride:], x[c*xStride:])
-				}
-			}
-		}
+	if xStride != kernels.ActivationRowSize(wt, k) {
+		panic(fmt.Sprintf("tensor: activation stride %d for %v rows of %d", xStride, wt, k))
 	}
-	for ; r < r1; r++ {
-		wr := w[r*wStride:]
-		for c := 0; c < cols; c++ {
-			dst[c*dstStride+r] = dot(k, wr, x[c*xStride:])
+	if wStride == wt.RowSize(k) {
+		if err := kernels.MatMulRows(dst, dstStride, w, wt, k, r0, r1, x, cols); err != nil {
+			panic(err)
+		}
+		return
+	}
+	// Strided weight rows (a view): one row at a time.
+	for r := r0; r < r1; r++ {
+		if err := kernels.MatMulRows(dst[r:], dstStride, w[r*wStride:], wt, k, 0, 1, x, cols); err != nil {
+			panic(err)
 		}
 	}
 }
@@ -178,9 +164,9 @@ type mulMatPlan struct {
 }
 
 func planMulMat(a, b *Tensor) mulMatPlan {
-	at, must := driver.actType(a.typ)
+	at, must := driver.actType(a.typ, a.ne[0])
 	p := mulMatPlan{at: at, xrs: actRowSize(at, a.ne[0])}
-	p.convert = must || at != quant.F32 || !b.rowsContiguous()
+	p.convert = must || at != quant.F32 || !b.rowsContiguous() || (b.ne[1] > 1 && b.nb[1] != p.xrs)
 	return p
 }
 
@@ -244,6 +230,9 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 		} else {
 			x = b.data[i12*b.nb[2]+i13*b.nb[3]:]
 			xStride = b.nb[1]
+			if b.ne[1] == 1 {
+				xStride = s.mm.xrs // one column: its stride does not matter
+			}
 		}
 		dst := f32s(t.data[i12*t.nb[2]+i13*t.nb[3]:])
 		driver.rows(dst, dstStride, w, a.nb[1], a.typ, k, r0, r1, x, xStride, b.ne[1], tmp)

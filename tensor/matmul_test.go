@@ -59,7 +59,7 @@ func quantized(t *testing.T, rng interface{ NormFloat64() float64 }, typ quant.T
 // i, which covers q8_0's 32 and q8_K's 256) plus the rounding of the scale
 // to f16.
 func actErrBound(wt quant.Type, x []float64) []float64 {
-	at, _ := driver.actType(wt)
+	at, _ := driver.actType(wt, len(x))
 	e := make([]float64, len(x))
 	for i, v := range x {
 		switch {
