@@ -458,21 +458,35 @@ DATA q5kTIdx<>+0x190(SB)/8, $0x0001000100010001
 DATA q5kTIdx<>+0x198(SB)/8, $0x0001000100010001
 GLOBL q5kTIdx<>(SB), RODATA|NOPTR, $416
 
+// q5kTileCopy copies the 256 quants of the column at a to the aligned
+// buffer at 256c(R12), so that the products read whole cache lines.
+#define q5kTileCopy(c, a) \
+	VMOVDQU64 4 a, Z26                              \
+	VMOVDQU64 68 a, Z27                             \
+	VMOVDQU64 132 a, Z28                            \
+	VMOVDQU64 196 a, Z29                            \
+	VMOVDQA64 Z26, (256*(c))(R12)                     \
+	VMOVDQA64 Z27, (256*(c)+64)(R12)                  \
+	VMOVDQA64 Z28, (256*(c)+128)(R12)                 \
+	VMOVDQA64 Z29, (256*(c)+192)(R12)
+
 // q5kTileCols prepares column pair p (columns c0, c1 at addresses a0, a1)
 // of the block: at 64p(SP) the dy factors [dy0 dy0 dy1 dy1]×4 and at
 // 256+64p(SP) their bsums pairs times dy in the same lane order.
 #define q5kTileCols(p, a0, a1) \
+	q5kTileCopy(2*p, a0)                             \
+	q5kTileCopy(2*p+1, a1)                           \
 	VBROADCASTSS a0, Z26                            \
 	VBROADCASTSS a1, Z27                            \
 	VBLENDMPS Z27, Z26, K6, Z26                     \
-	VMOVUPS Z26, (64*p)(SP)                         \
+	VMOVUPS Z26, (2048+64*p)(R12)                         \
 	VPMADDWD 260 a0, Y31, Y27                       \
 	VPMADDWD 260 a1, Y31, Y28                       \
 	VMOVDQU64 Z30, Z29                              \
 	VPERMI2Q Z28, Z27, Z29                          \
 	VCVTDQ2PS Z29, Z29                              \
 	VMULPS Z26, Z29, Z29                            \
-	VMOVUPS Z29, (256+64*p)(SP)
+	VMOVUPS Z29, (2304+64*p)(R12)
 
 // q5kTileRow decodes the block of the row at address a: 5-bit weights of
 // chunks 0..3 in Z16..Z19 (fifth bits as in dotQ5KVNNI), their scale words in Z20..Z23, mins·dmin in Z24 and d
@@ -530,33 +544,33 @@ GLOBL q5kTIdx<>(SB), RODATA|NOPTR, $416
 
 // q5kTileProducts leaves the packed VPDPBUSD products of chunk k (weights w)
 // for the columns at a0 and a1 in Z26.
-#define q5kTileProducts(k, w, a0, a1) \
+#define q5kTileProducts(k, w, p) \
 	VPXORD Z26, Z26, Z26                            \
 	VPXORD Z27, Z27, Z27                            \
-	VPDPBUSD (4+64*k) a0, w, Z26                    \
-	VPDPBUSD (4+64*k) a1, w, Z27                    \
+	VPDPBUSD (512*p+64*k)(R12), w, Z26              \
+	VPDPBUSD (512*p+256+64*k)(R12), w, Z27          \
 	VPACKSSDW Z27, Z26, Z26
 
-// q5kTilePair accumulates row r × column pair p (columns at a0, a1) into acc.
-#define q5kTilePair(acc, p, a0, a1) \
-	q5kTileProducts(0, Z16, a0, a1)                 \
+// q5kTilePair accumulates row r × column pair p (quants in the buffer) into acc.
+#define q5kTilePair(acc, p) \
+	q5kTileProducts(0, Z16, p)                 \
 	VPMADDWD Z20, Z26, Z28                          \
-	q5kTileProducts(1, Z17, a0, a1)                 \
+	q5kTileProducts(1, Z17, p)                 \
 	VPDPWSSD Z21, Z26, Z28                          \
-	q5kTileProducts(2, Z18, a0, a1)                 \
+	q5kTileProducts(2, Z18, p)                 \
 	VPDPWSSD Z22, Z26, Z28                          \
-	q5kTileProducts(3, Z19, a0, a1)                 \
+	q5kTileProducts(3, Z19, p)                 \
 	VPDPWSSD Z23, Z26, Z28                          \
 	VCVTDQ2PS Z28, Z28                              \
 	VMULPS Z25, Z28, Z28                            \
-	VFMADD231PS (64*p)(SP), Z28, acc                \
-	VFNMADD231PS (256+64*p)(SP), Z24, acc
+	VFMADD231PS (2048+64*p)(R12), Z28, acc                \
+	VFNMADD231PS (2304+64*p)(R12), Z24, acc
 
 #define q5kTileRowPairs(a0, a1, a2, a3) \
-	q5kTilePair(a0, 0, (DI), (DI)(R8*1))            \
-	q5kTilePair(a1, 1, (DI)(R8*2), (DI)(R9*1))      \
-	q5kTilePair(a2, 2, (R13), (R13)(R8*1))          \
-	q5kTilePair(a3, 3, (R13)(R8*2), (R13)(R9*1))
+	q5kTilePair(a0, 0)                              \
+	q5kTilePair(a1, 1)                              \
+	q5kTilePair(a2, 2)                              \
+	q5kTilePair(a3, 3)
 
 // q5kTileStore writes the two column sums of acc (row r, pair p) to
 // dst[(2p)·stride + r] and dst[(2p+1)·stride + r]; DX = &dst[2p·stride],
@@ -591,8 +605,9 @@ GLOBL q5kTIdx<>(SB), RODATA|NOPTR, $416
 //	Z16..Z19 5-bit weights of chunks 0..3, Z20..Z23 their scale words
 //	Z24 mins·dmin, Z25 d, Z26..Z31 scratch (Z29 0x0f bytes in a row)
 //	K1 upper 32 words, K2 even words, K3 fifth bits, K6 dwords 2,3 of each lane
-//	stack: 0..255 dy factors of pairs 0..3, 256..511 their bsums terms
-TEXT ·tileQ5KVNNI(SB), 0, $512-56
+//	R12 64-byte aligned scratch: 0..2047 quants of columns 0..7, 2048..2303
+//	dy factors of pairs 0..3, 2304..2559 their bsums terms
+TEXT ·tileQ5KVNNI(SB), 0, $2624-56
 	MOVQ x+0(FP), SI
 	MOVQ xStride+8(FP), R10
 	MOVQ y+16(FP), DI
@@ -601,6 +616,8 @@ TEXT ·tileQ5KVNNI(SB), 0, $512-56
 	LEAQ (R10)(R10*2), R11
 	LEAQ (R8)(R8*2), R9
 	LEAQ (DI)(R8*4), R13
+	LEAQ 63(SP), R12
+	ANDQ $~63, R12
 	MOVL $0xffff0000, AX
 	KMOVD AX, K1
 	MOVL $0x55555555, AX
