@@ -65,3 +65,37 @@ func kqArchFilter[P any](tb testing.TB, t quant.Type, paths []P) []P {
 	}
 	return out
 }
+
+// TestKQuantImplementations checks that the kernel table chose the best
+// path this CPU has and reports it.
+func TestKQuantImplementations(t *testing.T) {
+	want := "go"
+	switch {
+	case hasVNNI:
+		want = "avx512vnni"
+	case hasAVX2:
+		want = "avx2"
+	}
+	got := map[string]string{}
+	for _, im := range Implementations() {
+		got[im.Kernel] = im.Name
+	}
+	for _, k := range []string{"dot q4_K·q8_K", "dot q5_K·q8_K", "dot q6_K·q8_K"} {
+		if got[k] != want {
+			t.Errorf("%s: implementation %q, want %q", k, got[k], want)
+		}
+	}
+	for _, k := range []string{"dot q2_K·q8_K", "dot q3_K·q8_K", "dot iq4_xs·q8_K"} {
+		if got[k] != "go" {
+			t.Errorf("%s: implementation %q, want go", k, got[k])
+		}
+	}
+	if hasVNNI {
+		for _, k := range []string{"tile q4_K·q8_K", "tile q5_K·q8_K", "tile q6_K·q8_K"} {
+			if got[k] != "avx512vnni" {
+				t.Errorf("%s: implementation %q, want avx512vnni", k, got[k])
+			}
+		}
+	}
+	t.Logf("chose %q for the q4_K, q5_K, q6_K dot products", want)
+}

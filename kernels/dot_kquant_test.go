@@ -541,6 +541,25 @@ func TestKQuantTile(t *testing.T) {
 	}
 }
 
+// TestKQuantTileEmpty checks that a tile of zero elements writes zeros.
+func TestKQuantTileEmpty(t *testing.T) {
+	for i := range kqTypes {
+		k := &kqTypes[i]
+		for _, p := range kqTilePaths(t, k) {
+			dst := make([]float32, (k.tileCols-1)*k.tileRows+k.tileRows)
+			for j := range dst {
+				dst[j] = 1
+			}
+			p.tile(0, nil, 0, nil, 0, dst, k.tileRows)
+			for j, v := range dst {
+				if v != 0 {
+					t.Errorf("%s %s: dst[%d] = %g after an empty tile, want 0", k.dir, p.name, j, v)
+				}
+			}
+		}
+	}
+}
+
 // TestKQuantBadLength checks that a row too short for n panics with the
 // kernel's message instead of reading out of bounds.
 func TestKQuantBadLength(t *testing.T) {
