@@ -42,46 +42,68 @@ func (t *Template) probeCaps() Caps {
 	}
 
 	// Content as a string, and as typed parts.
-	out, ok := t.probe(base(jinja.NewList(probeMsg("user", "Hey there probe")), nil))
+	out, ok := t.probe(base(jinja.NewList(probeMsg("user", "Hey there probe")), jinja.NewList()))
 	c.StringContent = ok && strings.Contains(out, "Hey there probe")
 	typed := jinja.NewDict()
 	typed.Set("role", "user")
 	typed.Set("content", jinja.NewList(textPart("Hey there probe")))
-	out, ok = t.probe(base(jinja.NewList(typed), nil))
+	out, ok = t.probe(base(jinja.NewList(typed), jinja.NewList()))
 	c.TypedContent = ok && strings.Contains(out, "Hey there probe") && !strings.Contains(out, "'type'")
 
 	// System role: is the system message rendered at all?
 	out, ok = t.probe(base(jinja.NewList(probeMsg("system", "System message probe"), probeMsg("user", "User message probe")), jinja.NewList()))
 	c.SystemRole = ok && strings.Contains(out, "System message probe")
 
-	// Tools and tool calls.
-	call := func(id string) *jinja.Dict {
-		args := jinja.NewDict()
-		args.Set("arg", "value")
-		fn := jinja.NewDict()
-		fn.Set("name", "tool1")
-		fn.Set("arguments", args)
-		d := jinja.NewDict()
-		d.Set("id", id)
-		d.Set("type", "function")
-		d.Set("function", fn)
-		return d
-	}
-	asst := probeMsg("assistant", "Assistant message")
-	asst.Set("tool_calls", jinja.NewList(call("call00001"), call("call00002")))
-	toolMsg := probeMsg("tool", "Tool response")
-	toolMsg.Set("tool_call_id", "call00001")
-	conv := jinja.NewList(probeMsg("user", "User message"), asst, toolMsg,
-		probeMsg("assistant", "The tool response was 'tool response'"), probeMsg("user", "User message"))
+	// Tools and tool calls: one call with a mapping as arguments, then (if
+	// the template ignored the mapping) with JSON text, then two calls.
 	tools, _ := jinja.FromJSON([]byte(`[{"name": "tool", "type": "function", "function": {"name": "tool1", "description": "Tool description",
 		"parameters": {"type": "object", "properties": {"arg": {"type": "string", "description": "Arg description"}}, "required": ["arg"]}}}]`))
-	out, ok = t.probe(base(conv, tools))
-	if ok {
+	toolConv := func(objectArgs bool, calls int) *jinja.List {
+		list := jinja.NewList()
+		for i := 1; i <= calls; i++ {
+			var args any = `{"arg": "value"}`
+			if objectArgs {
+				a := jinja.NewDict()
+				a.Set("arg", "value")
+				args = a
+			}
+			fn := jinja.NewDict()
+			fn.Set("name", "tool1")
+			fn.Set("arguments", args)
+			d := jinja.NewDict()
+			d.Set("id", "call0000"+string(rune('0'+i)))
+			d.Set("type", "function")
+			d.Set("function", fn)
+			list.Items = append(list.Items, d)
+		}
+		asst := probeMsg("assistant", "")
+		asst.Set("tool_calls", list)
+		toolMsg := probeMsg("tool", "Tool response")
+		toolMsg.Set("tool_call_id", "call00001")
+		return jinja.NewList(probeMsg("user", "User message"), asst, toolMsg,
+			probeMsg("assistant", "The tool response was 'tool response'"), probeMsg("user", "User message"))
+	}
+	toolCaps := func(out string) {
 		c.Tools = strings.Contains(out, "Tool description") || strings.Contains(out, "Arg description")
 		c.ToolCalls = strings.Contains(out, "tool1")
-		// A template that wants arguments as a mapping renders the object's
-		// content; one that wants JSON text would print a Python dict here.
+	}
+	if out, ok = t.probe(base(toolConv(true, 1), tools)); ok {
+		toolCaps(out)
+		// A template that wants JSON text would print the mapping as a
+		// Python dict; llama.cpp's engine looks only at whether the
+		// argument was read.
 		c.ObjectArguments = c.ToolCalls && strings.Contains(out, "value") && !strings.Contains(out, "{'arg'")
+	}
+	if !c.ObjectArguments {
+		if out, ok = t.probe(base(toolConv(false, 1), tools)); ok {
+			toolCaps(out)
+		} else {
+			c.Tools, c.ToolCalls = false, false
+		}
+	}
+	if c.ToolCalls {
+		out, ok = t.probe(base(toolConv(c.ObjectArguments, 2), tools))
+		c.ParallelToolCalls = ok && (strings.Contains(out, "call00002") || strings.Count(out, "tool1") >= 2)
 	}
 
 	switch t.handler {

@@ -216,3 +216,8 @@ func TestFixturesServerBOS(t *testing.T) {
 		}
 	}
 }
+
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

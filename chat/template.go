@@ -74,13 +74,14 @@ type Options struct {
 // Caps are what a template was found to support by rendering probe
 // conversations through it, as llama.cpp does.
 type Caps struct {
-	SystemRole      bool // renders a system message (else it is folded into the first user turn)
-	StringContent   bool // accepts message content as a string
-	TypedContent    bool // accepts content as a list of {"type": "text", "text": ...} parts
-	Tools           bool // renders the tools it is given
-	ToolCalls       bool // renders an assistant's tool calls
-	ObjectArguments bool // wants tool call arguments as a mapping rather than JSON text
-	Thinking        bool // has a reasoning block that enable_thinking controls (llama.cpp's supports_thinking)
+	SystemRole        bool // renders a system message (else it is folded into the first user turn)
+	StringContent     bool // accepts message content as a string
+	TypedContent      bool // accepts content as a list of {"type": "text", "text": ...} parts
+	Tools             bool // renders the tools it is given
+	ToolCalls         bool // renders an assistant's tool calls
+	ParallelToolCalls bool // renders more than one tool call in a message
+	ObjectArguments   bool // wants tool call arguments as a mapping rather than JSON text
+	Thinking          bool // has a reasoning block that enable_thinking controls (llama.cpp's supports_thinking)
 }
 
 // handler is the special case llama.cpp dispatches a template to.
@@ -133,7 +134,8 @@ func New(src string) (*Template, error) {
 }
 
 // Load is New with llama.cpp's fallbacks: a template that does not parse
-// is replaced by the built-in format Detect recognizes in it, or by ChatML.
+// is replaced by the built-in format Detect recognizes in it, or by the
+// built-in ChatML format.
 // The error reports why the template was replaced (the Template is usable
 // even then).
 func Load(src string) (*Template, error) {
@@ -145,7 +147,7 @@ func Load(src string) (*Template, error) {
 	if name == "" {
 		name = "chatml"
 	}
-	fb, ferr := New(name)
+	fb, ferr := Builtin(name)
 	if ferr != nil {
 		return nil, errors.Join(err, ferr)
 	}
