@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
@@ -12,149 +13,287 @@ func attnKVType(t quant.Type) bool {
 	return t == quant.F16 || t == quant.Q8_0 || t == quant.F32
 }
 
-// attnScratch is the per-worker scratch of a flash_attn node: q converted
-// to K's type (≤ 4 bytes per element), q rounded back to f32, and the f32
-// V accumulator and V row.
-func attnScratch(t *Tensor) int {
-	dk, dv := t.src[1].ne[0], t.src[2].ne[0]
-	return alignUp(4*dk) + 4*dk + 8*dv
+// Work items of flash_attn are (KV head, block of attnQBlock queries):
+// every query head of the block that shares the KV head (grouped-query
+// attention) is processed together, so each K/V tile is read and
+// converted once for up to attnQBlock·group rows. Keys are taken in tiles
+// of attnTile: the scores of a tile, then the tile's softmax weights p,
+// then acc[d] += p·V[:, d] as dot products over the tile (V transposed to
+// f32 in scratch), which run on the kernels' SIMD dot product.
+const (
+	attnTile   = 128
+	attnQBlock = 8
+)
+
+// attnLayout is the per-worker scratch of a flash_attn node. Per row
+// (query, head): q converted to K's type, q rounded back to f32, an f32
+// output accumulator, the online softmax state (M, S) and the tile's
+// scores; shared by the rows: the softmax weights of one row and the
+// transposed V tile.
+type attnLayout struct {
+	rows, qqStride, dk, dv             int
+	qq, qf, acc, m, s, sc, p, vt, vrow int // byte offsets
 }
 
-// flashAttn: workers take (head, query) rows from a shared counter; each
-// streams over its keys with an online softmax (running max M, running sum
-// S, output accumulator rescaled when the max grows).
+func newAttnLayout(t *Tensor) (attnLayout, int) {
+	k, v := t.src[1], t.src[2]
+	group := t.src[0].ne[2] / k.ne[2]
+	l := attnLayout{rows: attnQBlock * group, dk: k.ne[0], dv: v.ne[0], qqStride: alignUp(4 * k.ne[0])}
+	off := 0
+	next := func(n int) int {
+		o := off
+		off += alignUp(n)
+		return o
+	}
+	l.qq = next(l.rows * l.qqStride)
+	l.qf = next(l.rows * 4 * l.dk)
+	l.acc = next(l.rows * 4 * l.dv)
+	l.m = next(4 * l.rows)
+	l.s = next(4 * l.rows)
+	l.sc = next(l.rows * 4 * attnTile)
+	l.p = next(4 * attnTile)
+	l.vt = next(4 * attnTile * l.dv)
+	l.vrow = next(4 * l.dv)
+	return l, off
+}
+
+func attnScratch(t *Tensor) int {
+	_, n := newAttnLayout(t)
+	return n
+}
+
+// flashAttn runs worker ith's share of a flash_attn node: an online
+// softmax per row (running max M, running sum S, output accumulator
+// rescaled by exp(M_old - M_new) when the max grows). Work items are fixed
+// blocks, so each output row is computed the same way whatever the number
+// of workers.
 func (c *CPU) flashAttn(s *step, ith int) {
 	t := s.t
 	q, k, v, mask, pos := t.src[0], t.src[1], t.src[2], t.src[3], t.src[4]
-	dk, dv := k.ne[0], v.ne[0]
-	nq, nhead, nkv := q.ne[1], q.ne[2], k.ne[1]
-	group := nhead / k.ne[2]
+	nq, nhead, nkv, nkvHeads := q.ne[1], q.ne[2], k.ne[1], k.ne[2]
+	group := nhead / nkvHeads
 	scale, softcap := t.fparams[0], t.fparams[1]
 	window := int(t.iparams[0])
 	if softcap != 0 {
 		scale /= softcap
 	}
 
+	l, _ := newAttnLayout(t)
+	dk, dv := l.dk, l.dv
 	buf := c.threadBytes(s, ith)
-	qq := buf[:alignUp(4*dk)]                        // q in K's dot type
-	qf := f32s(buf[alignUp(4*dk):])[:dk]             // q rounded to K's precision, as f32
-	acc := f32s(buf[alignUp(4*dk)+4*dk:])[:dv]       // V accumulator
-	vrow := f32s(buf[alignUp(4*dk)+4*dk+4*dv:])[:dv] // one V row as f32
+	qq := func(r int) []byte { return buf[l.qq+r*l.qqStride : l.qq+(r+1)*l.qqStride] }
+	qfBytes := func(r int) []byte { return buf[l.qf+4*r*dk : l.qf+4*(r+1)*dk] }
+	acc := func(r int) []float32 { return f32s(buf[l.acc+4*r*dv:])[:dv] }
+	scores := func(r int) []float32 { return f32s(buf[l.sc+4*r*attnTile:])[:attnTile] }
+	M := f32s(buf[l.m:])[:l.rows]
+	S := f32s(buf[l.s:])[:l.rows]
+	pw := f32s(buf[l.p:])[:attnTile]
+	vt := f32s(buf[l.vt:])[:attnTile*dv]
+	vrow := f32s(buf[l.vrow:])[:dv]
 
 	// As in ggml, q is converted to K's dot type: f16 for an f16 cache,
-	// q8_0 for a q8_0 cache. qf is that rounded q as f32.
+	// q8_0 for a q8_0 cache; qf is that rounded q as f32. The kernels' dot
+	// product is used when it takes q in that form (or as f32 values, which
+	// qf is), else a float64 dot with qf.
 	qType := k.typ
 	qFrom := fromFloatFunc(qType)
-	// The kernels' dot product when it takes q in that form (or as f32
-	// values, which qf is), else a float64 dot with qf.
 	vecDot := kernels.VecDot(k.typ)
-	var qDot []byte
+	qAsF32 := false
 	if kt, ok := kernels.VecDotType(k.typ); vecDot != nil && ok {
 		switch kt {
 		case qType:
-			qDot = qq
 		case quant.F32:
-			qDot = buf[alignUp(4*dk) : alignUp(4*dk)+4*dk]
+			qAsF32 = true
 		default:
 			vecDot = nil
 		}
 	} else {
 		vecDot = nil
 	}
+	dotF := kernels.VecDot(quant.F32) // for p·V
 
-	total := nq * nhead
+	nqb := (nq + attnQBlock - 1) / attnQBlock
+	total := nkvHeads * nqb
 	negInf := float32(math.Inf(-1))
 	for {
-		ir := int(s.counter.Add(1)) - 1
-		if ir >= total {
+		item := int(s.counter.Add(1)) - 1
+		if item >= total {
 			return
 		}
-		h, iq := ir/nq, ir%nq
-		hk := h / group
-		qrow := q.rowF32(iq, h, 0)
-		qFrom(qq, qrow)
-		toF32(qf, qq, qType)
+		hk, qb := item/nqb, item%nqb
+		q0, q1 := qb*attnQBlock, min((qb+1)*attnQBlock, nq)
+		rows := (q1 - q0) * group
+		for r := 0; r < rows; r++ {
+			iq, h := q0+r/group, hk*group+r%group
+			qFrom(qq(r), q.rowF32(iq, h, 0))
+			toF32(f32s(qfBytes(r))[:dk], qq(r), qType)
+			clear(acc(r))
+			M[r], S[r] = negInf, 0
+		}
 
+		// Keys any query of the block may see.
 		lo, hi := 0, nkv
 		if pos != nil {
-			p := int(*(*int32)(pos.at(iq * pos.nb[0])))
-			hi = min(nkv, p+1)
-			if window > 0 {
-				lo = max(0, p-window+1)
-			}
-		}
-		var mrowF []float32
-		var mrowH []uint16
-		if mask != nil {
-			if mask.typ == quant.F16 {
-				mrowH = u16s(mask.rowBytes(iq, 0, 0))
-			} else {
-				mrowF = mask.rowF32(iq, 0, 0)
+			lo, hi = nkv, 0
+			for iq := q0; iq < q1; iq++ {
+				p := int(*(*int32)(pos.at(iq * pos.nb[0])))
+				hi = max(hi, min(nkv, p+1))
+				if window > 0 {
+					lo = min(lo, max(0, p-window+1))
+				} else {
+					lo = 0
+				}
 			}
 		}
 
-		M, S := negInf, float32(0)
-		clear(acc)
-		for j := lo; j < hi; j++ {
-			var mv float32
-			if mrowF != nil {
-				mv = mrowF[j]
-			} else if mrowH != nil {
-				mv = quant.FP16ToFP32(mrowH[j])
+		for j0 := lo; j0 < hi; j0 += attnTile {
+			j1 := min(j0+attnTile, hi)
+			n := j1 - j0
+			// Scores of the tile; -inf where a key is hidden.
+			anyVisible := false
+			for iq := q0; iq < q1; iq++ {
+				p, vlo, vhi := 0, j0, j1
+				if pos != nil {
+					p = int(*(*int32)(pos.at(iq * pos.nb[0])))
+					vhi = min(j1, p+1)
+					if window > 0 {
+						vlo = max(j0, p-window+1)
+					}
+				}
+				var mrowF []float32
+				var mrowH []uint16
+				if mask != nil {
+					if mask.typ == quant.F16 {
+						mrowH = u16s(mask.rowBytes(iq, 0, 0))
+					} else {
+						mrowF = mask.rowF32(iq, 0, 0)
+					}
+				}
+				r0 := (iq - q0) * group
+				for r := r0; r < r0+group; r++ {
+					sc := scores(r)[:n]
+					for j := range sc {
+						sc[j] = negInf
+					}
+				}
+				for j := vlo; j < vhi; j++ {
+					var mv float32
+					if mrowF != nil {
+						mv = mrowF[j]
+					} else if mrowH != nil {
+						mv = quant.FP16ToFP32(mrowH[j])
+					}
+					if mv == negInf {
+						continue
+					}
+					anyVisible = true
+					kb := k.rowBytes(j, hk, 0)
+					for r := r0; r < r0+group; r++ {
+						var x float32
+						switch {
+						case vecDot != nil && qAsF32:
+							x = vecDot(dk, kb, qfBytes(r))
+						case vecDot != nil:
+							x = vecDot(dk, kb, qq(r))
+						default:
+							x = dotRow(kb, k.typ, f32s(qfBytes(r))[:dk])
+						}
+						x *= scale
+						if softcap != 0 {
+							x = softcap * tanhf(x)
+						}
+						scores(r)[j-j0] = x + mv
+					}
+				}
 			}
-			if mv == negInf {
+			if !anyVisible {
 				continue
 			}
-			kb := k.rowBytes(j, hk, 0)
-			var sc float32
-			if vecDot != nil {
-				sc = vecDot(dk, kb, qDot)
-			} else {
-				sc = dotRow(kb, k.typ, qf)
-			}
-			sc *= scale
-			if softcap != 0 {
-				sc = softcap * tanhf(sc)
-			}
-			sc += mv
-
-			ms, vs := float32(1), float32(1)
-			if sc > M {
-				if M != negInf {
-					ms = expf(M - sc)
-					for i := range acc {
-						acc[i] *= ms
+			// V tile, transposed: vt[d·attnTile + j] = V[j0+j][d].
+			for j := 0; j < n; j++ {
+				vb := v.rowBytes(j0+j, hk, 0)
+				var vr []float32
+				switch v.typ {
+				case quant.F32:
+					vr = f32s(vb)[:dv]
+				case quant.F16:
+					h := u16s(vb)[:dv]
+					for d, x := range h {
+						vt[d*attnTile+j] = quant.FP16ToFP32(x)
 					}
-				} else {
-					ms = 0
+					continue
+				default:
+					toF32(vrow, vb, v.typ)
+					vr = vrow
 				}
-				M = sc
-			} else {
-				vs = expf(sc - M)
-			}
-			vb := v.rowBytes(j, hk, 0)
-			if v.typ == quant.F32 {
-				vr := f32s(vb)[:dv]
-				for i, x := range vr {
-					acc[i] += x * vs
-				}
-			} else {
-				toF32(vrow, vb, v.typ)
-				for i, x := range vrow {
-					acc[i] += x * vs
+				for d, x := range vr {
+					vt[d*attnTile+j] = x
 				}
 			}
-			S = S*ms + vs
+			// Online softmax update and acc += p·V per row.
+			for r := 0; r < rows; r++ {
+				sc := scores(r)[:n]
+				mt := negInf
+				for _, x := range sc {
+					mt = max(mt, x)
+				}
+				if mt == negInf {
+					continue
+				}
+				if mt > M[r] {
+					if M[r] != negInf {
+						ms := expf(M[r] - mt)
+						a := acc(r)
+						for i := range a {
+							a[i] *= ms
+						}
+						S[r] *= ms
+					}
+					M[r] = mt
+				}
+				p := pw[:n]
+				var sum float32
+				for j, x := range sc {
+					e := float32(0)
+					if x != negInf {
+						e = expf(x - M[r])
+					}
+					p[j] = e
+					sum += e
+				}
+				S[r] += sum
+				a := acc(r)
+				pb := f32Bytes(p)
+				for d := range a {
+					col := vt[d*attnTile : d*attnTile+n]
+					if dotF != nil {
+						a[d] += dotF(n, pb, f32Bytes(col))
+					} else {
+						a[d] += dotF32(p, col)
+					}
+				}
+			}
 		}
-		out := t.rowF32(h, iq, 0)[:dv]
-		var inv float32
-		if S != 0 {
-			inv = 1 / S
-		}
-		for i, x := range acc {
-			out[i] = x * inv
+		for r := 0; r < rows; r++ {
+			iq, h := q0+r/group, hk*group+r%group
+			out := t.rowF32(h, iq, 0)[:dv]
+			var inv float32
+			if S[r] != 0 {
+				inv = 1 / S[r]
+			}
+			for i, x := range acc(r) {
+				out[i] = x * inv
+			}
 		}
 	}
+}
+
+// f32Bytes views float32s as bytes.
+func f32Bytes(x []float32) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x))
 }
 
 // dotRow is Σ k[i]·q[i] in float64 for a K row of type typ (f16, q8_0, f32)

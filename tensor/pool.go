@@ -20,8 +20,8 @@ type barrier struct {
 }
 
 const (
-	barrierSpins  = 200  // busy polls before yielding
-	barrierYields = 2000 // runtime.Gosched polls before sleeping
+	barrierSpins  = 100 // busy polls before yielding
+	barrierYields = 200 // runtime.Gosched polls before sleeping
 )
 
 func newBarrier(n int) *barrier {
