@@ -314,3 +314,58 @@ func TestRegistry(t *testing.T) {
 	}
 	d.Close()
 }
+
+// TestSharedWeightsConcurrently runs two graphs on two backends at the same
+// time over the same external weights (as two sequences of one model would)
+// and checks both results against a serial run.
+func TestSharedWeightsConcurrently(t *testing.T) {
+	rng := newRNG(20)
+	w := external(t, quant.F32, randFloats(rng, 64*48, 1), 64, 48)
+	view := func(g *Graph) *Tensor { return g.View2D(w, 64, 24, w.nb[1], 24*w.nb[1]) }
+	build := func(g *Graph, seed float32) *Tensor {
+		x := g.Input(quant.F32, 64, 3)
+		xv, _ := x.F32()
+		for i := range xv {
+			xv[i] = seed + float32(i%13)
+		}
+		return g.Output(g.Silu(g.MulMat(view(g), g.RMSNorm(x, 1e-5))))
+	}
+	want := make([][]float64, 2)
+	for i := range want {
+		be := NewCPU(1)
+		g := NewGraph()
+		out := build(g, float32(i))
+		if err := g.Compute(be); err != nil {
+			t.Fatal(err)
+		}
+		want[i] = values(t, out)
+		be.Close()
+	}
+	done := make(chan error, 2)
+	got := make([][]float64, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			be := NewCPU(2)
+			defer be.Close()
+			g := NewGraph()
+			for round := 0; round < 20; round++ {
+				g.Reset()
+				out := build(g, float32(i))
+				if err := g.Compute(be); err != nil {
+					done <- err
+					return
+				}
+				got[i] = values(t, out)
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range want {
+		checkClose(t, got[i], want[i], func(int) float64 { return 0 })
+	}
+}

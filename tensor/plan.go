@@ -101,16 +101,20 @@ func (g *Graph) markNeeded() {
 // liveness records, for each arena tensor, the index in exec of its last
 // reader (math.MaxInt32 for outputs).
 func (g *Graph) liveness() {
+	// Only the graph's own tensors are touched: external ones (weights,
+	// caches) may be shared by graphs planned concurrently.
 	for i, t := range g.exec {
 		for _, s := range t.src {
 			if s != nil && s.g == g {
-				owner(s).lastUse = int32(i)
+				if o := owner(s); o.g == g {
+					o.lastUse = int32(i)
+				}
 			}
 		}
 	}
 	for _, t := range g.nodes {
-		if t.needed && t.output {
-			owner(t).lastUse = math.MaxInt32
+		if o := owner(t); t.needed && t.output && o.g == g {
+			o.lastUse = math.MaxInt32
 		}
 	}
 }
