@@ -30,6 +30,7 @@ type arm64Kernel struct {
 var arm64KQuants = []arm64Kernel{
 	{quant.Q4K, quant.Q8K, dotQ4KQ8KNEON, dotQ4KQ8KDotProd, "dot q4_K·q8_K"},
 	{quant.Q5K, quant.Q8K, dotQ5KQ8KNEON, dotQ5KQ8KDotProd, "dot q5_K·q8_K"},
+	{quant.Q6K, quant.Q8K, dotQ6KQ8KNEON, dotQ6KQ8KDotProd, "dot q6_K·q8_K"},
 }
 
 // arm64Q8Blocks are the kernels on blocks of 32 (activations q8_0).
