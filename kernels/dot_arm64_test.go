@@ -36,6 +36,7 @@ var arm64KQuants = []arm64Kernel{
 // arm64Q8Blocks are the kernels on blocks of 32 (activations q8_0).
 var arm64Q8Blocks = []arm64Kernel{
 	{quant.Q8_0, quant.Q8_0, dotQ8_0NEON, dotQ8_0DotProd, "dot q8_0·q8_0"},
+	{quant.Q4_0, quant.Q8_0, dotQ4_0NEON, dotQ4_0DotProd, "dot q4_0·q8_0"},
 }
 
 // arm64Path is one assembly variant that this CPU runs.
