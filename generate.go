@@ -31,6 +31,11 @@ type GenerateOptions struct {
 	Stop []string
 	// IgnoreEOS keeps generating past end-of-generation tokens.
 	IgnoreEOS bool
+	// ContextShift makes room when the context is full, as llama.cpp's
+	// --context-shift does: the first Keep prompt tokens stay, half of the
+	// rest is dropped and generation goes on. Without it generation stops
+	// (StopReason "context") when the context is full.
+	ContextShift bool
 	// Keep is how many prompt tokens survive a context shift (BOS is always
 	// kept); -1 keeps the whole prompt.
 	Keep int
@@ -57,7 +62,7 @@ type Stats struct {
 	PromptDuration   time.Duration // evaluating the prompt
 	GeneratedTokens  int
 	GenerateDuration time.Duration // sampling and evaluating the generated tokens
-	StopReason       string        // "eos", "stop", "length" or "cancel"
+	StopReason       string        // "eos", "stop", "length", "context" or "cancel"
 	ContextShifts    int
 }
 
@@ -169,6 +174,13 @@ func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptio
 			return
 		}
 		if m.ctx.Pos() == size {
+			if !opts.ContextShift {
+				st.StopReason = "context"
+				if s := stops.flush(dec.Flush()); s != "" {
+					yield(Token{ID: -1, Text: s}, nil)
+				}
+				return
+			}
 			if err := m.shift(keep); err != nil {
 				yield(Token{}, err)
 				return

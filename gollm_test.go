@@ -81,12 +81,20 @@ func TestSeededSamplingIsDeterministic(t *testing.T) {
 
 func TestContextShift(t *testing.T) {
 	m := loadStories(t, gollm.WithContextSize(32))
-	text, st := collect(t, m, "Once upon a time", gollm.GenerateOptions{MaxTokens: 200, IgnoreEOS: true})
+	text, st := collect(t, m, "Once upon a time", gollm.GenerateOptions{MaxTokens: 200, IgnoreEOS: true, ContextShift: true})
 	if st.GeneratedTokens != 200 || st.ContextShifts == 0 {
 		t.Errorf("generated %d tokens with %d context shifts, want 200 and at least one shift", st.GeneratedTokens, st.ContextShifts)
 	}
 	if len(text) < 200 {
 		t.Errorf("only %d bytes of text for 200 tokens", len(text))
+	}
+}
+
+func TestStopAtFullContext(t *testing.T) {
+	m := loadStories(t, gollm.WithContextSize(32))
+	_, st := collect(t, m, "Once upon a time", gollm.GenerateOptions{IgnoreEOS: true})
+	if st.StopReason != "context" || st.PromptTokens+st.GeneratedTokens != 33 {
+		t.Errorf("stats %+v: want a stop at the full context (5 prompt + 28 generated tokens)", st)
 	}
 }
 
@@ -104,6 +112,7 @@ func TestPromptLongerThanContext(t *testing.T) {
 func TestCancelAndBusy(t *testing.T) {
 	m := loadStories(t)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	n := 0
 	var gotErr error
 	for tok, err := range m.Generate(ctx, "Once upon a time", gollm.GenerateOptions{IgnoreEOS: true}) {

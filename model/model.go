@@ -68,15 +68,19 @@ type Model struct {
 // New binds the model in f. It does not take ownership of f: the caller
 // closes f after it is done with the model.
 func New(f *gguf.File) (*Model, error) {
+	arch, err := f.Architecture()
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	regMu.RLock()
+	ctor, ok := archs[arch]
+	regMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("model: %w %q (supported: %s)", errUnsupportedArch, arch, strings.Join(Architectures(), ", "))
+	}
 	hp, err := ReadHParams(f)
 	if err != nil {
 		return nil, err
-	}
-	regMu.RLock()
-	ctor, ok := archs[hp.Arch]
-	regMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("model: %w %q (supported: %s)", errUnsupportedArch, hp.Arch, strings.Join(Architectures(), ", "))
 	}
 	tok, err := tokenizer.Load(f)
 	if err != nil {
