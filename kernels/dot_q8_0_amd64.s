@@ -11,43 +11,72 @@
 // sign onto y: |x|·(y·sign x) = x·y (VPABSB, VPSIGNB).
 //   avx2: VPMADDUBSW pairs to int16 (|x|·|y| ≤ 128·127, so a pair cannot
 //         saturate), VPMADDWD with ones adds pairs to int32.
-//   vnni: VPDPBUSD adds groups of four bytes straight to int32.
-// The scales: VCVTPH2PS of the 8 bytes at the block start converts d (and
-// three bytes of quants, ignored) to float32 in lane 0; VMULSS, VBROADCASTSS.
+//   vnni: VPDPBUSD adds groups of four bytes straight to int32; the sign
+//         is handled by an offset instead (see BLOCK_VNNI).
+// Scales, four blocks at a time (SCALES4): the 4 fp16 d's of x and of y
+// are gathered into two XMMs (VPINSRW into zeroed registers, so no chain
+// runs from one iteration to the next), widened (VCVTPH2PS) and multiplied; the 4 products go to the stack, and each block's FMA takes its
+// scale from there (VBROADCASTSS, or an embedded broadcast for vnni). The
+// last blocks (fewer than 4) convert their scales one by one (SCALE1).
 //
 // Registers: SI = x block, DI = y block, CX = blocks left,
 // Y0, Y1 = accumulators (even, odd blocks), Y15 = 16-bit ones (avx2),
-// Y2…Y7 = temporaries.
+// Y14 = bytes 0x80 (vnni),
+// Y2…Y9 = temporaries; 0(SP)…15(SP) = the scales of four blocks.
 
-// BLOCK_AVX2 adds the block at off(SI), off(DI) to acc.
-#define BLOCK_AVX2(off, acc) \
-	VMOVDQU    off+2(SI), Y2  \
-	VMOVDQU    off+2(DI), Y3  \
-	VPSIGNB    Y2, Y3, Y3     \
-	VPABSB     Y2, Y2         \
-	VPMADDUBSW Y3, Y2, Y2     \
-	VPMADDWD   Y15, Y2, Y2    \
-	VCVTDQ2PS  Y2, Y2         \
-	VCVTPH2PS  off(SI), X4    \
-	VCVTPH2PS  off(DI), X5    \
-	VMULSS     X5, X4, X4     \
-	VBROADCASTSS X4, Y4       \
-	VFMADD231PS Y4, Y2, acc
+// SCALES4 stores d_x·d_y of the 4 blocks at SI, DI (block bytes xb, yb)
+// to 0(SP)…15(SP).
+#define SCALES4(xb, yb) \
+	VPXOR        X8, X8, X8             \
+	VPXOR        X9, X9, X9             \
+	VPINSRW      $0, 0(SI), X8, X8      \
+	VPINSRW      $0, 0(DI), X9, X9      \
+	VPINSRW      $1, xb(SI), X8, X8     \
+	VPINSRW      $1, yb(DI), X9, X9     \
+	VPINSRW      $2, 2*xb(SI), X8, X8   \
+	VPINSRW      $2, 2*yb(DI), X9, X9   \
+	VPINSRW      $3, 3*xb(SI), X8, X8   \
+	VPINSRW      $3, 3*yb(DI), X9, X9   \
+	VCVTPH2PS    X8, X8                 \
+	VCVTPH2PS    X9, X9                 \
+	VMULPS       X9, X8, X8             \
+	VMOVUPS      X8, 0(SP)
 
-// BLOCK_VNNI is BLOCK_AVX2 with VPDPBUSD.
-#define BLOCK_VNNI(off, acc) \
-	VMOVDQU    off+2(SI), Y2  \
-	VMOVDQU    off+2(DI), Y3  \
-	VPSIGNB    Y2, Y3, Y3     \
-	VPABSB     Y2, Y2         \
-	VPXOR      Y6, Y6, Y6     \
-	VPDPBUSD   Y3, Y2, Y6     \
-	VCVTDQ2PS  Y6, Y6         \
-	VCVTPH2PS  off(SI), X4    \
-	VCVTPH2PS  off(DI), X5    \
-	VMULSS     X5, X4, X4     \
-	VBROADCASTSS X4, Y4       \
-	VFMADD231PS Y4, Y6, acc
+// SCALE1 stores d_x·d_y of the block at SI, DI to 0(SP): VCVTPH2PS of the
+// 8 bytes at the block start converts d (and quants, ignored) in lane 0.
+#define SCALE1 \
+	VCVTPH2PS (SI), X8  \
+	VCVTPH2PS (DI), X9  \
+	VMULSS    X9, X8, X8 \
+	VMOVSS    X8, 0(SP)
+
+// BLOCK_AVX2 adds the block at off(SI), off(DI), scale soff(SP), to acc.
+#define BLOCK_AVX2(off, soff, acc) \
+	VMOVDQU      off+2(SI), Y2  \
+	VMOVDQU      off+2(DI), Y3  \
+	VPSIGNB      Y2, Y3, Y3     \
+	VPABSB       Y2, Y2         \
+	VPMADDUBSW   Y3, Y2, Y2     \
+	VPMADDWD     Y15, Y2, Y2    \
+	VCVTDQ2PS    Y2, Y2         \
+	VBROADCASTSS soff(SP), Y4   \
+	VFMADD231PS  Y4, Y2, acc
+
+// BLOCK_VNNI adds the block at off(SI), off(DI), scale soff(SP), to acc
+// with VPDPBUSD: x + 128 = x XOR 0x80 is unsigned, so
+// Σ x·y = Σ (x+128)·y − Σ 128·y, two VPDPBUSD and a VPSUBD (Y14 = bytes
+// 0x80). The XOR and the subtraction run on any vector port, unlike
+// VPABSB/VPSIGNB.
+#define BLOCK_VNNI(off, soff, acc) \
+	VPXOR            off+2(SI), Y14, Y2 \
+	VMOVDQU          off+2(DI), Y3  \
+	VPXOR            Y6, Y6, Y6     \
+	VPXOR            Y7, Y7, Y7     \
+	VPDPBUSD         Y3, Y2, Y6     \
+	VPDPBUSD         Y3, Y14, Y7    \
+	VPSUBD           Y7, Y6, Y6     \
+	VCVTDQ2PS        Y6, Y6         \
+	VFMADD231PS.BCST soff(SP), Y6, acc
 
 // HSUM adds the 8 lanes of Y0 into X0.
 #define HSUM \
@@ -59,7 +88,7 @@
 	VADDSS       X1, X0, X0
 
 // func dotQ8_0AVX2(n int, x, y []byte) float32
-TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-60
+TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $16-60
 	MOVQ n+0(FP), CX
 	MOVQ x_base+8(FP), SI
 	MOVQ y_base+32(FP), DI
@@ -68,22 +97,30 @@ TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-60
 	VXORPS Y1, Y1, Y1
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW $15, Y15, Y15
-	CMPQ CX, $2
+	CMPQ CX, $4
 	JB   avx2tail
 
 avx2loop:
-	BLOCK_AVX2(0, Y0)
-	BLOCK_AVX2(34, Y1)
-	ADDQ $68, SI
-	ADDQ $68, DI
-	SUBQ $2, CX
-	CMPQ CX, $2
+	SCALES4(34, 34)
+	BLOCK_AVX2(0, 0, Y0)
+	BLOCK_AVX2(34, 4, Y1)
+	BLOCK_AVX2(68, 8, Y0)
+	BLOCK_AVX2(102, 12, Y1)
+	ADDQ $136, SI
+	ADDQ $136, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
 	JAE  avx2loop
 
 avx2tail:
 	TESTQ CX, CX
 	JZ    avx2done
-	BLOCK_AVX2(0, Y0)
+	SCALE1
+	BLOCK_AVX2(0, 0, Y0)
+	ADDQ $34, SI
+	ADDQ $34, DI
+	DECQ CX
+	JMP  avx2tail
 
 avx2done:
 	VADDPS Y1, Y0, Y0
@@ -93,29 +130,40 @@ avx2done:
 	RET
 
 // func dotQ8_0VNNI(n int, x, y []byte) float32
-TEXT ·dotQ8_0VNNI(SB), NOSPLIT, $0-60
+TEXT ·dotQ8_0VNNI(SB), NOSPLIT, $16-60
 	MOVQ n+0(FP), CX
 	MOVQ x_base+8(FP), SI
 	MOVQ y_base+32(FP), DI
 	SHRQ $5, CX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	CMPQ CX, $2
+	MOVL         $0x80808080, AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	CMPQ CX, $4
 	JB   vnnitail
 
 vnniloop:
-	BLOCK_VNNI(0, Y0)
-	BLOCK_VNNI(34, Y1)
-	ADDQ $68, SI
-	ADDQ $68, DI
-	SUBQ $2, CX
-	CMPQ CX, $2
+	SCALES4(34, 34)
+	BLOCK_VNNI(0, 0, Y0)
+	BLOCK_VNNI(34, 4, Y1)
+	BLOCK_VNNI(68, 8, Y0)
+	BLOCK_VNNI(102, 12, Y1)
+	ADDQ $136, SI
+	ADDQ $136, DI
+	SUBQ $4, CX
+	CMPQ CX, $4
 	JAE  vnniloop
 
 vnnitail:
 	TESTQ CX, CX
 	JZ    vnnidone
-	BLOCK_VNNI(0, Y0)
+	SCALE1
+	BLOCK_VNNI(0, 0, Y0)
+	ADDQ $34, SI
+	ADDQ $34, DI
+	DECQ CX
+	JMP  vnnitail
 
 vnnidone:
 	VADDPS Y1, Y0, Y0
