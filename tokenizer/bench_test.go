@@ -134,8 +134,7 @@ func BenchmarkEncodeEnglishCold(b *testing.B) {
 			tk := loadVocab(b, v)
 			b.SetBytes(int64(len(text)))
 			for i := 0; i < b.N; i++ {
-				st := &encodeState{cache: make(map[string]uint64)}
-				tk.states.Put(st)
+				tk.putState(&encodeState{cache: make(map[string]uint64)})
 				benchSink = tk.Encode(text, false, false)
 			}
 		})
@@ -171,5 +170,17 @@ func BenchmarkOpenAndLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		benchSink = []int32{int32(tk.VocabSize())}
+	}
+}
+
+// BenchmarkEncodeParseSpecial measures the special-token pass on text that
+// contains chat markers (Llama 3 has 256 special tokens).
+func BenchmarkEncodeParseSpecial(b *testing.B) {
+	turn := "<|start_header_id|>user<|end_header_id|>\n\n" + englishText(2000) + "<|eot_id|>"
+	text := strings.Repeat(turn, (1<<20)/len(turn))
+	tk := loadVocab(b, "llama-bpe")
+	b.SetBytes(int64(len(text)))
+	for i := 0; i < b.N; i++ {
+		benchSink = tk.Encode(text, true, true)
 	}
 }

@@ -3,12 +3,13 @@ package tokenizer
 import (
 	"math"
 	"strings"
+	"sync"
 )
 
-// encodeState holds the scratch buffers of one Encode call. States are
-// pooled per Tokenizer, so the hot loops allocate nothing once warm; the
-// per-word cache of byte-level BPE lives here too, which keeps it free of
-// locks.
+// encodeState holds the scratch buffers of one Encode call and a word
+// cache. Idle states are kept on a free list of the Tokenizer (not a
+// sync.Pool, which would drop the caches at every garbage collection), so
+// the hot loops allocate nothing once warm and the cache needs no lock.
 type encodeState struct {
 	frags, frags2  []fragment
 	seen           []bool
@@ -25,17 +26,51 @@ type encodeState struct {
 	words []int // end offsets of the words in text
 }
 
-// maxCachedTokens bounds the memory of a state's word cache.
-const maxCachedTokens = 1 << 20
+// Bounds of a state's word cache: when either is reached the cache starts
+// over. Longer words are not cached.
+const (
+	maxCachedWords  = 1 << 16
+	maxCachedTokens = 1 << 18
+	maxCachedLen    = 256
+)
+
+const (
+	maxIdleStates  = 32       // states kept for reuse
+	maxIdleScratch = 32 << 20 // bytes of scratch buffers an idle state may keep
+)
+
+// stateList is a free list of encode states.
+type stateList struct {
+	mu   sync.Mutex
+	free []*encodeState
+}
 
 func (t *Tokenizer) getState() *encodeState {
-	if st, ok := t.states.Get().(*encodeState); ok {
+	l := &t.states
+	l.mu.Lock()
+	if n := len(l.free); n > 0 {
+		st := l.free[n-1]
+		l.free = l.free[:n-1]
+		l.mu.Unlock()
 		return st
 	}
+	l.mu.Unlock()
 	return &encodeState{cache: make(map[string]uint64)}
 }
 
-func (t *Tokenizer) putState(st *encodeState) { t.states.Put(st) }
+func (t *Tokenizer) putState(st *encodeState) {
+	// Do not keep the scratch memory of an unusually long text.
+	if 8*(cap(st.splitA)+cap(st.splitB)+cap(st.words))+cap(st.text)+
+		24*(cap(st.frags)+cap(st.frags2)+cap(st.heap))+20*cap(st.syms) > maxIdleScratch {
+		st.frags, st.frags2, st.splitA, st.splitB, st.text, st.syms, st.heap, st.words = nil, nil, nil, nil, nil, nil, nil, nil
+	}
+	l := &t.states
+	l.mu.Lock()
+	if len(l.free) < maxIdleStates {
+		l.free = append(l.free, st)
+	}
+	l.mu.Unlock()
+}
 
 // Encode tokenizes text. addSpecial adds BOS/EOS (and BERT's SEP) as the
 // vocabulary asks for them; parseSpecial turns the text of control tokens
@@ -216,7 +251,9 @@ func (t *Tokenizer) spmEncode(st *encodeState, b []byte, out []int32) []int32 {
 				} else {
 					k := len(out)
 					out = t.spmMerge(st, seg, out)
-					st.remember(string(seg), out[k:])
+					if len(seg) <= maxCachedLen {
+						st.remember(string(seg), out[k:])
+					}
 				}
 			}
 			start = off
@@ -320,13 +357,15 @@ func (t *Tokenizer) bpeWord(st *encodeState, word string, out []int32) []int32 {
 	}
 	start := len(out)
 	out = t.bpeMerge(st, word, out)
-	st.remember(strings.Clone(word), out[start:])
+	if len(word) <= maxCachedLen {
+		st.remember(strings.Clone(word), out[start:])
+	}
 	return out
 }
 
 // remember caches the tokens of a word; key must not alias the input text.
 func (st *encodeState) remember(key string, ids []int32) {
-	if len(st.arena) > maxCachedTokens {
+	if len(st.cache) >= maxCachedWords || len(st.arena)+len(ids) > maxCachedTokens {
 		clear(st.cache)
 		st.arena = st.arena[:0]
 	}

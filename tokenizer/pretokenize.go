@@ -126,92 +126,145 @@ func cpAt(s string, i int) (rune, int) {
 	if b := s[i]; b < 0x80 {
 		return rune(b), 1
 	}
+	return cpAtSlow(s, i)
+}
+
+func cpAtSlow(s string, i int) (rune, int) {
 	c, n, _ := decodeCodePoint(s, i)
 	return c, n
 }
+
+// flagsAt returns the code point at s[i:], its length and its class bits.
+func flagsAt(s string, i int) (rune, int, uint8) {
+	if b := s[i]; b < 0x80 {
+		return rune(b), 1, cpFlagsTable[b]
+	}
+	c, n := cpAtSlow(s, i)
+	return c, n, cpFlags(c)
+}
+
+// scan returns the end of the run starting at j of characters whose class
+// bits satisfy (f&mask != 0) != negate.
+func scan(s string, j int, mask uint8, negate bool) int {
+	tab := cpFlagsTable
+	for j < len(s) {
+		if b := s[j]; b < 0x80 {
+			if (tab[b]&mask != 0) == negate {
+				break
+			}
+			j++
+			continue
+		}
+		c, n := cpAtSlow(s, j)
+		if (cpFlags(c)&mask != 0) == negate {
+			break
+		}
+		j += n
+	}
+	return j
+}
+
+// flagsNext returns the class bits of the character at s[j:], or 0 at the
+// end of s.
+func flagsNext(s string, j int) uint8 {
+	if j >= len(s) {
+		return 0
+	}
+	_, _, f := flagsAt(s, j)
+	return f
+}
+
+// isContraction matches 's 't 're 've 'm 'll 'd after the apostrophe at i
+// (case-insensitively if fold) and returns the end of the match, or -1.
+func isContraction(s string, i int, fold bool) int {
+	j := i + 1
+	if j >= len(s) {
+		return -1
+	}
+	c1, n1 := cpAt(s, j)
+	if fold {
+		c1 = toLower(c1)
+	}
+	if c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd' {
+		return j + n1
+	}
+	if j+n1 >= len(s) {
+		return -1
+	}
+	c2, n2 := cpAt(s, j+n1)
+	if fold {
+		c2 = toLower(c2)
+	}
+	if c1 == 'r' && c2 == 'e' || c1 == 'v' && c2 == 'e' || c1 == 'l' && c2 == 'l' {
+		return j + n1 + n2
+	}
+	return -1
+}
+
+// whitespaceEnd handles a whitespace run at i: \s+(?!\S) leaves the last
+// whitespace character for the next word unless the run ends the text; with
+// newlines (crlf, Llama 3's \s*[\r\n]+) the run ends after its last CR/LF.
+func whitespaceEnd(s string, i int, crlf bool) int {
+	end, last, count, lastNL := i, i, 0, -1
+	for end < len(s) {
+		c, n, f := flagsAt(s, end)
+		if f&cpWhitespace == 0 {
+			break
+		}
+		last = end
+		end += n
+		count++
+		if c == '\r' || c == '\n' {
+			lastNL = end
+		}
+	}
+	switch {
+	case crlf && lastNL >= 0:
+		return lastNL
+	case count > 1 && end < len(s):
+		return last
+	case count > 0:
+		return end
+	}
+	_, n := cpAt(s, i)
+	return i + n
+}
+
+const lnw = cpLetter | cpNumber | cpWhitespace
 
 // gpt2Stage is GPT-2's expression
 //
 //	's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 func gpt2Stage(s string, out []int) []int {
-	start, i := 0, 0
-	emit := func(end int) {
-		if end > start {
-			out = append(out, end-start)
+	for i := 0; i < len(s); {
+		c, n, f := flagsAt(s, i)
+		end := -1
+		if c == '\'' {
+			end = isContraction(s, i, false)
 		}
-		start, i = end, end
-	}
-	const lnw = cpLetter | cpNumber | cpWhitespace
-	for i < len(s) {
-		c, n := cpAt(s, i)
-		if c == '\'' && i+n < len(s) {
-			c1, n1 := cpAt(s, i+n)
-			if c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd' {
-				emit(i + n + n1)
-				continue
+		if end < 0 {
+			// The class of the character after an optional leading space.
+			j, inRange := i, true
+			if c == ' ' {
+				j = i + n
+				inRange = j < len(s)
+				f = flagsNext(s, j)
 			}
-			if i+n+n1 < len(s) {
-				c2, n2 := cpAt(s, i+n+n1)
-				if c1 == 'r' && c2 == 'e' || c1 == 'v' && c2 == 'e' || c1 == 'l' && c2 == 'l' {
-					emit(i + n + n1 + n2)
-					continue
-				}
-			}
-		}
-		// The class of the character after an optional leading space.
-		j, f, inRange := i, cpFlags(c), true
-		if c == ' ' {
-			j = i + n
-			if j < len(s) {
-				c1, _ := cpAt(s, j)
-				f = cpFlags(c1)
-			} else {
-				inRange = false
-			}
-		}
-		if inRange {
-			// ' ?\p{L}+', ' ?\p{N}+' or ' ?[^\s\p{L}\p{N}]+': a run of
-			// characters whose flags satisfy (f&mask != 0) != negate.
-			mask, negate := uint8(0), false
 			switch {
+			case !inRange:
 			case f&cpLetter != 0:
-				mask = cpLetter
+				end = scan(s, j, cpLetter, false)
 			case f&cpNumber != 0:
-				mask = cpNumber
+				end = scan(s, j, cpNumber, false)
 			case f&lnw == 0:
-				mask, negate = lnw, true
-			}
-			if mask != 0 {
-				for j < len(s) {
-					c1, n1 := cpAt(s, j)
-					if (cpFlags(c1)&mask != 0) == negate {
-						break
-					}
-					j += n1
-				}
-				emit(j)
-				continue
+				end = scan(s, j, lnw, true)
 			}
 		}
-		// Whitespace: \s+(?!\S) leaves the last space for the next word.
-		end, last, count := i, i, 0
-		for end < len(s) {
-			c1, n1 := cpAt(s, end)
-			if !isWhitespace(c1) {
-				break
-			}
-			last = end
-			end += n1
-			count++
+		if end < 0 {
+			end = whitespaceEnd(s, i, false)
 		}
-		switch {
-		case count > 1 && end < len(s):
-			emit(last)
-		case count > 0:
-			emit(end)
-		default:
-			emit(i + n)
-		}
+		out = append(out, end-i)
+		i = end
 	}
 	return out
 }
@@ -222,118 +275,54 @@ func gpt2Stage(s string, out []int) []int {
 //	 ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 func llama3Stage(maxDigits int) stage {
 	return func(s string, out []int) []int {
-		start, i := 0, 0
-		emit := func(end int) {
-			if end > start {
-				out = append(out, end-start)
-			}
-			start, i = end, end
-		}
-		const lnw = cpLetter | cpNumber | cpWhitespace
-		for i < len(s) {
-			c, n := cpAt(s, i)
-			f := cpFlags(c)
-			if c == '\'' && i+n < len(s) {
-				c1, n1 := cpAt(s, i+n)
-				c1 = toLower(c1)
-				if c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd' {
-					emit(i + n + n1)
+		for i := 0; i < len(s); {
+			c, n, f := flagsAt(s, i)
+			if c == '\'' {
+				if end := isContraction(s, i, true); end >= 0 {
+					out = append(out, end-i)
+					i = end
 					continue
-				}
-				if i+n+n1 < len(s) {
-					c2, n2 := cpAt(s, i+n+n1)
-					c2 = toLower(c2)
-					if c1 == 'r' && c2 == 'e' || c1 == 'v' && c2 == 'e' || c1 == 'l' && c2 == 'l' {
-						emit(i + n + n1 + n2)
-						continue
-					}
 				}
 			}
 			// [^\r\n\p{L}\p{N}]?\p{L}+
-			if c != '\r' && c != '\n' && f&cpNumber == 0 {
-				nextLetter := false
-				if f&cpLetter == 0 && i+n < len(s) {
-					c1, _ := cpAt(s, i+n)
-					nextLetter = isLetter(c1)
-				}
-				if f&cpLetter != 0 || nextLetter {
-					j := i + n
-					for j < len(s) {
-						c1, n1 := cpAt(s, j)
-						if !isLetter(c1) {
-							break
-						}
-						j += n1
-					}
-					emit(j)
-					continue
-				}
+			if f&cpLetter != 0 || c != '\r' && c != '\n' && f&cpNumber == 0 && flagsNext(s, i+n)&cpLetter != 0 {
+				end := scan(s, i+n, cpLetter, false)
+				out = append(out, end-i)
+				i = end
+				continue
 			}
 			// \p{N}{1,maxDigits}
 			if f&cpNumber != 0 {
-				j, k := i, 0
-				for j < len(s) {
-					c1, n1 := cpAt(s, j)
-					if !isNumber(c1) {
-						break
+				end := scan(s, i, cpNumber, false)
+				for i < end {
+					j := i
+					for k := 0; k < maxDigits && j < end; k++ {
+						_, n1 := cpAt(s, j)
+						j += n1
 					}
-					j += n1
-					if k++; k == maxDigits {
-						emit(j)
-						k = 0
-					}
+					out = append(out, j-i)
+					i = j
 				}
-				emit(j)
 				continue
 			}
 			// ' ?[^\s\p{L}\p{N}]+[\r\n]*'
 			j, f2 := i, f
 			if c == ' ' {
 				j = i + n
-				f2 = 0
-				if j < len(s) {
-					c1, _ := cpAt(s, j)
-					f2 = cpFlags(c1)
-				}
+				f2 = flagsNext(s, j)
 			}
 			if f2&lnw == 0 {
-				for j < len(s) {
-					c1, n1 := cpAt(s, j)
-					if cpFlags(c1)&lnw != 0 {
-						break
-					}
-					j += n1
+				end := scan(s, j, lnw, true)
+				for end < len(s) && (s[end] == '\r' || s[end] == '\n') {
+					end++
 				}
-				for j < len(s) && (s[j] == '\r' || s[j] == '\n') {
-					j++
-				}
-				emit(j)
+				out = append(out, end-i)
+				i = end
 				continue
 			}
-			// \s*[\r\n]+ | \s+(?!\S) | \s+
-			end, last, count, lastNL := i, i, 0, -1
-			for end < len(s) {
-				c1, n1 := cpAt(s, end)
-				if !isWhitespace(c1) {
-					break
-				}
-				last = end
-				end += n1
-				count++
-				if c1 == '\r' || c1 == '\n' {
-					lastNL = end
-				}
-			}
-			switch {
-			case lastNL >= 0:
-				emit(lastNL)
-			case count > 1 && end < len(s):
-				emit(last)
-			case count > 0:
-				emit(end)
-			default:
-				emit(i + n)
-			}
+			end := whitespaceEnd(s, i, true)
+			out = append(out, end-i)
+			i = end
 		}
 		return out
 	}

@@ -20,6 +20,7 @@ type fragment struct {
 type trie struct {
 	nodes []trieNode
 	first [256]bool // bytes that start a special token
+	empty bool
 }
 
 type trieNode struct {
@@ -27,9 +28,14 @@ type trieNode struct {
 	token int32 // index into Tokenizer.special, or -1
 }
 
-func newTrie(texts []string, special []int32) trie {
-	tr := trie{nodes: []trieNode{{token: -1}}}
+// newTrie indexes the special tokens for which keep is true.
+func newTrie(texts []string, special []int32, keep func(int32) bool) trie {
+	tr := trie{nodes: []trieNode{{token: -1}}, empty: true}
 	for k, id := range special {
+		if !keep(id) {
+			continue
+		}
+		tr.empty = false
 		s := texts[id]
 		tr.first[s[0]] = true
 		n := int32(0)
@@ -53,6 +59,9 @@ func newTrie(texts []string, special []int32) trie {
 // occurring marks in seen (indexed like Tokenizer.special) every special
 // token that occurs somewhere in text.
 func (tr *trie) occurring(text string, seen []bool) (any bool) {
+	if tr.empty {
+		return false
+	}
 	for i := 0; i < len(text); i++ {
 		if !tr.first[text[i]] {
 			continue
@@ -92,7 +101,11 @@ func (t *Tokenizer) partition(st *encodeState, text string, parseSpecial bool) [
 	}
 	seen := st.seen[:len(t.special)]
 	clear(seen)
-	if !t.specialTrie.occurring(text, seen) {
+	tr := &t.plainTrie
+	if parseSpecial {
+		tr = &t.specialTrie
+	}
+	if !tr.occurring(text, seen) {
 		return frags
 	}
 	next := st.frags2[:0]

@@ -27,13 +27,13 @@ const maxCodePoint = 0x10FFFF
 
 var (
 	cpFlagsOnce  sync.Once
-	cpFlagsTable []uint8 // indexed by code point, 0..maxCodePoint
+	cpFlagsTable *[maxCodePoint + 1]uint8
 )
 
 // initUnicode builds the code point class table once per process.
 func initUnicode() {
 	cpFlagsOnce.Do(func() {
-		t := make([]uint8, maxCodePoint+1)
+		t := new([maxCodePoint + 1]uint8)
 		set := func(rt *unicode.RangeTable, f uint8) {
 			for _, r := range rt.R16 {
 				for c := uint32(r.Lo); c <= uint32(r.Hi); c += uint32(r.Stride) {

@@ -78,6 +78,7 @@ type Tokenizer struct {
 
 	texts  []string
 	scores []float32
+	types  []TokenType // as stored; TypeNormal for all when the file has none
 	attrs  []Attr
 	ids    map[string]int32
 
@@ -96,7 +97,8 @@ type Tokenizer struct {
 	eog []int32 // sorted
 
 	special     []int32 // control, user-defined and unknown tokens, longest text first
-	specialTrie trie
+	specialTrie trie    // all of special
+	plainTrie   trie    // the user-defined ones, which are cut out without parse_special
 
 	// byte-level BPE
 	preTok    preTokenizer
@@ -106,7 +108,7 @@ type Tokenizer struct {
 	byteToken [256]int32        // SPM byte fallback token (<0xNN> or the raw byte), -1 if none
 	spmSplit  bool              // no token has "▁" after another character
 
-	states sync.Pool // *encodeState
+	states stateList
 }
 
 // ErrNoVocab is returned by Load for files without a vocabulary.
@@ -282,6 +284,7 @@ func (t *Tokenizer) loadTokens(f *gguf.File) error {
 	t.texts = make([]string, n)
 	t.scores = make([]float32, n)
 	t.attrs = make([]Attr, n)
+	t.types = make([]TokenType, n)
 	t.ids = make(map[string]int32, n)
 
 	if f.Has("tokenizer.ggml.scores") {
@@ -334,7 +337,9 @@ func (t *Tokenizer) loadTokens(f *gguf.File) error {
 			t.maxTokenLen = len(s)
 		}
 		a := AttrNormal
+		t.types[i] = TypeNormal
 		if types != nil {
+			t.types[i] = TokenType(types[i])
 			switch TokenType(types[i]) {
 			case TypeUnknown:
 				a = AttrUnknown
@@ -684,7 +689,10 @@ func (t *Tokenizer) buildSpecialCache() {
 	sort.SliceStable(t.special, func(i, j int) bool {
 		return len(t.texts[t.special[i]]) > len(t.texts[t.special[j]])
 	})
-	t.specialTrie = newTrie(t.texts, t.special)
+	t.specialTrie = newTrie(t.texts, t.special, func(int32) bool { return true })
+	t.plainTrie = newTrie(t.texts, t.special, func(id int32) bool {
+		return t.attrs[id]&(AttrControl|AttrUnknown) == 0
+	})
 }
 
 // applyNamedAttrs sets the per-model token attributes llama.cpp derives from
@@ -764,6 +772,16 @@ func (t *Tokenizer) TokenScore(id int32) float32 {
 		return 0
 	}
 	return t.scores[id]
+}
+
+// TokenType returns a token's type as stored in the file (TypeNormal when
+// the file has no types; -1 for an invalid id). See TokenAttr for the
+// attributes llama.cpp derives from it.
+func (t *Tokenizer) TokenType(id int32) TokenType {
+	if !t.valid(id) {
+		return -1
+	}
+	return t.types[id]
 }
 
 // TokenAttr returns a token's attributes (0 for an invalid id).

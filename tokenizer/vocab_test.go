@@ -358,3 +358,61 @@ func buildGGUF(t testing.TB, kvs []gguf.KV) *gguf.File {
 	}
 	return f
 }
+
+// TestConcurrentEncode checks that concurrent calls (sharing the pooled
+// states and their caches) agree with sequential ones.
+func TestConcurrentEncode(t *testing.T) {
+	tk := loadVocab(t, "llama-bpe")
+	cases := readCases(t, "llama-bpe")
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for n := 0; n < 20; n++ {
+				for _, c := range cases {
+					if got := tk.Encode(c.text, false, false); !slices.Equal(got, c.ids) {
+						done <- errors.New("mismatch on " + c.text)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestTokenTypes checks the stored types and the attributes derived from
+// them.
+func TestTokenTypes(t *testing.T) {
+	tk := loadVocab(t, "llama-spm")
+	tests := []struct {
+		text string
+		typ  TokenType
+		attr Attr
+	}{
+		{"<unk>", TypeUnknown, AttrUnknown},
+		{"<s>", TypeControl, AttrControl},
+		{"<0x0A>", TypeByte, AttrByte},
+		{"▁Hello", TypeNormal, AttrNormal},
+	}
+	for _, tc := range tests {
+		id, _ := tk.TokenID(tc.text)
+		if tk.TokenType(id) != tc.typ || tk.TokenAttr(id) != tc.attr {
+			t.Errorf("%q: type %d attr %#x, want %d %#x", tc.text, tk.TokenType(id), tk.TokenAttr(id), tc.typ, tc.attr)
+		}
+	}
+	if tk.TokenType(-1) != -1 || tk.TokenAttr(1<<30) != 0 || tk.TokenText(-5) != "" {
+		t.Error("invalid ids should give -1, 0 and \"\"")
+	}
+	// Phi-3 gets RSTRIP on its chat markers but not on BOS.
+	p := loadVocab(t, "phi-3")
+	user, _ := p.TokenID("<|user|>")
+	bos, _ := p.TokenID("<s>")
+	if p.TokenAttr(user)&AttrRStrip == 0 || p.TokenAttr(bos)&AttrRStrip != 0 {
+		t.Errorf("phi-3 RSTRIP: <|user|> %#x, <s> %#x", p.TokenAttr(user), p.TokenAttr(bos))
+	}
+}
