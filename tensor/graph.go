@@ -164,6 +164,9 @@ func (g *Graph) Output(t *Tensor) *Tensor {
 	if !g.ok(t) {
 		return &g.bad
 	}
+	if t.g != g {
+		return g.failf("output %s was not made by this graph", t.label())
+	}
 	t.output = true
 	g.hasOutput = true
 	return t

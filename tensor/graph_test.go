@@ -176,6 +176,7 @@ func TestBuildErrors(t *testing.T) {
 			k := g.Input(quant.F16, 4, 5, 1)
 			g.FlashAttn(g.Input(quant.F32, 4, 2, 1), k, k, AttnParams{Window: 3})
 		}, "sliding window"},
+		{"output of a weight", func(g *Graph) { g.Output(ext) }, "not made by this graph"},
 		{"cpy sizes", func(g *Graph) { g.Cpy(ext, g.Input(quant.F16, 5)) }, "differ in size"},
 		{"mul_mat_id ids", func(g *Graph) {
 			g.MulMatID(g.Input(quant.F32, 4, 3, 2), g.Input(quant.F32, 4, 1, 2), g.Input(quant.I32, 1, 3))
