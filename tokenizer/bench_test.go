@@ -184,3 +184,27 @@ func BenchmarkEncodeParseSpecial(b *testing.B) {
 		benchSink = tk.Encode(text, true, true)
 	}
 }
+
+// BenchmarkEncodeLongWord encodes 256 KB without any split point: one huge
+// pre-tokenizer word (BPE), one space-less SentencePiece run, one WordPiece
+// word. The merge loops are O(n log n), the greedy WordPiece match O(n).
+func BenchmarkEncodeLongWord(b *testing.B) {
+	const n = 256 << 10
+	letters := strings.Repeat("abcdefghij", n/10)
+	cjk := strings.Repeat("我想在工作天", n/18)
+	for _, tc := range []struct{ vocab, name, text string }{
+		{"llama-bpe", "letters", letters},
+		{"gpt-2", "letters", letters},
+		{"llama-spm", "letters", letters},
+		{"llama-spm", "cjk", cjk},
+		{"bert-bge", "letters", letters},
+	} {
+		b.Run(tc.vocab+"/"+tc.name, func(b *testing.B) {
+			tk := loadVocab(b, tc.vocab)
+			b.SetBytes(int64(len(tc.text)))
+			for i := 0; i < b.N; i++ {
+				benchSink = tk.Encode(tc.text, false, false)
+			}
+		})
+	}
+}
