@@ -35,8 +35,8 @@ const (
 )
 
 const (
-	maxIdleStates  = 32       // states kept for reuse
-	maxIdleScratch = 32 << 20 // bytes of scratch buffers an idle state may keep
+	maxIdleStates  = 8       // states kept for reuse
+	maxIdleScratch = 8 << 20 // bytes of scratch buffers an idle state may keep
 )
 
 // stateList is a free list of encode states.
