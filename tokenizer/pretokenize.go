@@ -35,6 +35,8 @@ var (
 	splitDeepseekCoder = preTokenizer{eachStage(isCRLF), wsRunStage(isLetter), wsRunStage(isPunct), runStage(isDeepseekCJK), eachStage(isNumber)}
 	splitDeepseekLLM   = preTokenizer{eachStage(isCRLF), wsRunStage(isDeepseekLetter), wsRunStage(isDeepseekPunct),
 		trailingSpaceStage, runStage(isDeepseekCJK), runStage(isNumber)}
+	splitBloom  = preTokenizer{spaceRunStage(isBloomWordChar)}
+	splitViking = preTokenizer{spaceRunStage(isBloomWordChar), eachStage(isNumber)}
 )
 
 // preTokenizers maps tokenizer.ggml.pre to its configuration, for the values
@@ -96,6 +98,10 @@ var preTokenizers = map[string]preConfig{
 	"mellum2":    {split: splitStarcoder},
 
 	"falcon":         {split: splitFalcon},
+	"bloom":          {split: splitBloom},
+	"gpt3-finnish":   {split: splitBloom},
+	"poro-chat":      {split: splitBloom, keepSpaces: true},
+	"viking":         {split: splitViking, keepSpaces: true},
 	"deepseek-llm":   {split: splitDeepseekLLM, keepSpaces: true},
 	"deepseek-coder": {split: splitDeepseekCoder, keepSpaces: true},
 }
@@ -423,6 +429,54 @@ func wsRunStage(pred func(rune) bool) stage {
 		}
 		return out
 	}
+}
+
+// spaceRunStage is " ?[class]+": a run with an optional space in front.
+func spaceRunStage(pred func(rune) bool) stage {
+	return func(s string, out []int) []int {
+		gap := 0
+		for i := 0; i < len(s); {
+			c, n := cpAt(s, i)
+			j := -1
+			if c == ' ' && i+n < len(s) {
+				if c1, n1 := cpAt(s, i+n); pred(c1) {
+					j = i + n + n1
+				}
+			}
+			if j < 0 && pred(c) {
+				j = i + n
+			}
+			if j < 0 {
+				i += n
+				continue
+			}
+			for j < len(s) {
+				c1, n1 := cpAt(s, j)
+				if !pred(c1) {
+					break
+				}
+				j += n1
+			}
+			if i > gap {
+				out = append(out, i-gap)
+			}
+			out = append(out, j-i)
+			gap, i = j, j
+		}
+		if gap < len(s) {
+			out = append(out, len(s)-gap)
+		}
+		return out
+	}
+}
+
+// isBloomWordChar is BLOOM's class [^(\s|.,!?…。，、।۔،)].
+func isBloomWordChar(c rune) bool {
+	switch regexChar(c) {
+	case '(', '|', '.', ',', '!', '?', '…', '。', '，', '、', '।', '۔', '،', ')':
+		return false
+	}
+	return !isWhitespace(c)
 }
 
 // trailingSpaceStage is \s+$: trailing whitespace becomes a piece.

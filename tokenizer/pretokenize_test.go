@@ -175,6 +175,8 @@ var oracles = map[string][]rx{
 	"falcon":         {plus(cls(isFalconPunct)), rxGPT2, rxDigit3},
 	"default":        {plus(cls(isDefaultPunct)), rxGPT2, plus(rxN), rxDigit3},
 	"deepseek-coder": {rxCRLF, seq(opt(rxWS), plus(rxL)), seq(opt(rxWS), plus(rxP)), plus(cls(isDeepseekCJK)), rxN},
+	"bloom":          {seq(opt(lit(' ')), plus(cls(isBloomWordChar)))},
+	"viking":         {seq(opt(lit(' ')), plus(cls(isBloomWordChar))), rxN},
 	"deepseek-llm": {rxCRLF, seq(opt(rxWS), plus(cls(isDeepseekLetter))), seq(opt(rxWS), plus(cls(isDeepseekPunct))),
 		seq(plus(rxWS), atEnd()), plus(cls(isDeepseekCJK)), plus(rxN)},
 }
@@ -183,7 +185,7 @@ var oracles = map[string][]rx{
 var testAlphabet = []rune{' ', ' ', ' ', '\t', '\n', '\r', 'a', 'Z', 's', 't', 'S', 'T', 'r', 'e', 'v', 'l', 'L',
 	'm', 'd', 'D', '\'', '\'', 'é', 'ж', 'Ω', 'ǅ', '中', 'カ', '가', 'ก', '1', '2', '3', '٣', '²', 'Ⅻ', '.', ',', '!',
 	'?', '$', '+', '<', '~', '`', '|', '^', '(', '😀', '\u00a0', '\u3000', '\u2028', '\u0085', '\u200d', '\u0301',
-	0, '￥', '！', '。', '‘', '\u0b95', 'µ', 'ℏ', 'Ｋ', 0xE000, 0x0378}
+	0, '￥', '！', '。', '‘', '…', '，', '।', '،', '\u0b95', 'µ', 'ℏ', 'Ｋ', 0xE000, 0x0378}
 
 func randomText(r *rand.Rand, maxLen int) []rune {
 	s := make([]rune, r.IntN(maxLen+1))
