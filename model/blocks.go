@@ -35,6 +35,12 @@ func ropeParams(hp *HParams, mode tensor.RopeMode, base float32) tensor.RopePara
 		}
 		p.AttnFactor = hp.YaRNAttnFactor
 	}
+	// rope.scaling.attn_factor (LongRoPE's magnitude correction) multiplies
+	// the rotation for every scaling type, as llama.cpp folds it into its
+	// attention factor.
+	if hp.RopeScalingAttnF != 0 {
+		p.AttnFactor *= hp.RopeScalingAttnF
+	}
 	return p
 }
 
@@ -153,6 +159,11 @@ type attnOptions struct {
 	softcap    float32
 	window     int // sliding window (0: none)
 	qkNormMode int // 0 none; 1 per-head RMS norm on q and k
+	// qScale, when non-zero, multiplies q after the rotary embedding (in
+	// F32, before q meets the cache's keys) and the attention then uses
+	// scale 1 unless scale is set: llama.cpp's phi3 and gemma graphs scale
+	// q this way instead of the scores.
+	qScale float32
 }
 
 // attention computes the self-attention of layer l for the normalised input
@@ -185,6 +196,12 @@ func attention(g *tensor.Graph, b *Batch, l int, a *attnLayer, x *tensor.Tensor,
 	k = g.Rope(k, b.Pos, o.ropeFreqs, o.rope)
 	b.KV.Store(g, l, b, k, v)
 	scale := o.scale
+	if o.qScale != 0 {
+		q = g.Scale(q, o.qScale)
+		if scale == 0 {
+			scale = 1
+		}
+	}
 	if scale == 0 {
 		scale = float32(1 / math.Sqrt(float64(a.hd)))
 	}
@@ -224,4 +241,117 @@ func selectOutputs(g *tensor.Graph, b *Batch, x *tensor.Tensor) *tensor.Tensor {
 		return x
 	}
 	return g.GetRows(x, b.Outputs)
+}
+
+// bindOutput binds the token embeddings, the final norm and the output
+// projection; a file without output.weight ties it to token_embd.
+func (b *binder) bindOutput(hp *HParams) (tokEmbd, outNorm, output *tensor.Tensor) {
+	tokEmbd = b.req("token_embd.weight", hp.NEmbd, hp.NVocab)
+	outNorm = b.req("output_norm.weight", hp.NEmbd)
+	output = b.opt("output.weight", hp.NEmbd, hp.NVocab)
+	if output == nil {
+		output = tokEmbd
+	}
+	return tokEmbd, outNorm, output
+}
+
+// bindQKNorm binds blk.<l>.attn_q_norm and attn_k_norm, the per-head RMS
+// norm weights of q and k (qwen3, gemma3).
+func (b *binder) bindQKNorm(l int, hp *HParams, a *attnLayer) {
+	p := fmt.Sprintf("blk.%d.", l)
+	a.qNorm = b.req(p+"attn_q_norm.weight", hp.HeadDimK)
+	a.kNorm = b.req(p+"attn_k_norm.weight", hp.HeadDimK)
+}
+
+// bindPostNorms binds the gemma-style norms applied to the attention and
+// FFN outputs before their residual adds.
+func (b *binder) bindPostNorms(l int, hp *HParams, a *attnLayer, f *ffnLayer) {
+	p := fmt.Sprintf("blk.%d.", l)
+	a.postNorm = b.req(p+"post_attention_norm.weight", hp.NEmbd)
+	f.postNorm = b.req(p+"post_ffw_norm.weight", hp.NEmbd)
+}
+
+// bindMoE binds a mixture-of-experts FFN: the router ffn_gate_inp and the
+// 3-D expert tensors ffn_{gate,up,down}_exps.
+func (b *binder) bindMoE(l int, hp *HParams) ffnLayer {
+	p := fmt.Sprintf("blk.%d.", l)
+	if b.err == nil && (hp.NExpert <= 0 || hp.NExpertUsed <= 0) {
+		b.err = fmt.Errorf("model: %s: expert_count %d and expert_used_count %d must be positive", hp.Arch, hp.NExpert, hp.NExpertUsed)
+		return ffnLayer{}
+	}
+	nff := hp.NFFExpert
+	if nff == 0 {
+		nff = hp.NFF / hp.NExpertUsed
+	}
+	f := ffnLayer{}
+	f.norm = b.req(p+"ffn_norm.weight", hp.NEmbd)
+	f.gateInp = b.req(p+"ffn_gate_inp.weight", hp.NEmbd, hp.NExpert)
+	f.gateExps = b.req(p+"ffn_gate_exps.weight", hp.NEmbd, nff, hp.NExpert)
+	f.upExps = b.req(p+"ffn_up_exps.weight", hp.NEmbd, nff, hp.NExpert)
+	f.downExps = b.req(p+"ffn_down_exps.weight", nff, hp.NEmbd, hp.NExpert)
+	return f
+}
+
+// slidingLayers returns which layers use sliding-window attention. A
+// per-layer pattern from the file wins; otherwise llama.cpp's period rule
+// applies with the file's sliding_window_pattern or def: with period n,
+// layer l is local when l mod n < n-1 (n = 2: even layers local; n = 6:
+// five local layers, then one global). No window means no local layers.
+func slidingLayers(hp *HParams, def int) []bool {
+	local := make([]bool, hp.NLayer)
+	if hp.SlidingWindow <= 0 {
+		return local
+	}
+	if len(hp.SlidingWindowLayers) == hp.NLayer {
+		copy(local, hp.SlidingWindowLayers)
+		return local
+	}
+	n := hp.SlidingWindowPattern
+	if n == 0 {
+		n = def
+	}
+	for l := range local {
+		local[l] = n == 0 || l%n < n-1
+	}
+	return local
+}
+
+// moeFFN is the mixture-of-experts FFN as llama.cpp builds it with softmax
+// gating: router probabilities softmax(gate_inp·x), the nUsed most
+// probable experts per token, their probabilities renormalised to sum 1
+// when norm is set, each selected expert's down(silu(gate·x) ⊙ up·x)
+// weighted by its probability, and the weighted outputs summed in
+// selection order. The expert products go through MulMatID, which reads
+// only the selected experts' weights. ids, when non-nil, receives the I32
+// expert choice [nUsed, n_tokens] tensor.
+func moeFFN(g *tensor.Graph, f *ffnLayer, x *tensor.Tensor, nUsed int, norm bool, ids **tensor.Tensor) *tensor.Tensor {
+	nEmbd, n := x.Ne(0), x.Ne(1)
+	nExpert := f.gateInp.Ne(1)
+	probs := g.SoftMax(g.MulMat(f.gateInp, x)) // [n_expert, n]
+	sel := g.TopK(probs, nUsed)                // [n_used, n]
+	if ids != nil {
+		*ids = sel
+	}
+	w := g.GetRows(g.Reshape(probs, 1, nExpert, n), sel) // [1, n_used, n]
+	if norm {
+		w2 := g.Reshape(w, nUsed, n)
+		w = g.Reshape(g.Div(w2, g.SumRows(w2)), 1, nUsed, n)
+	}
+	xe := g.Reshape(x, nEmbd, 1, n)
+	h := g.SwiGLU(g.MulMatID(f.gateExps, xe, sel), g.MulMatID(f.upExps, xe, sel)) // [n_ff, n_used, n]
+	e := g.Mul(g.MulMatID(f.downExps, h, sel), w)                                 // [n_embd, n_used, n]
+	out := g.View2D(e, nEmbd, n, e.Nb(2), 0)
+	for i := 1; i < nUsed; i++ {
+		out = g.Add(out, g.View2D(e, nEmbd, n, e.Nb(2), i*e.Nb(1)))
+	}
+	if nUsed == 1 {
+		out = g.Cont(out)
+	}
+	return out
+}
+
+// invSqrt32 is 1/sqrtf(n) computed in float32 as llama.cpp's graphs do.
+func invSqrt32(n int) float32 {
+	s := float32(math.Sqrt(float64(n))) // correctly rounded, as sqrtf
+	return 1 / s
 }

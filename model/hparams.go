@@ -53,7 +53,8 @@ type HParams struct {
 	NFFExpert   int // <arch>.expert_feed_forward_length
 
 	SlidingWindow        int     // <arch>.attention.sliding_window (0: none)
-	SlidingWindowPattern int     // <arch>.attention.sliding_window_pattern
+	SlidingWindowPattern int     // <arch>.attention.sliding_window_pattern (a period)
+	SlidingWindowLayers  []bool  // the same key given per layer (true: sliding)
 	AttnSoftcap          float32 // <arch>.attn_logit_softcapping (0: off)
 	FinalSoftcap         float32 // <arch>.final_logit_softcapping (0: off)
 }
@@ -117,7 +118,11 @@ func ReadHParams(f *gguf.File) (*HParams, error) {
 	h.NExpertUsed = r.int("expert_used_count", 0)
 	h.NFFExpert = r.int("expert_feed_forward_length", 0)
 	h.SlidingWindow = r.int("attention.sliding_window", 0)
-	h.SlidingWindowPattern = r.int("attention.sliding_window_pattern", 0)
+	if _, err := f.Array(r.key("attention.sliding_window_pattern")); err == nil {
+		h.SlidingWindowLayers = r.boolsOrInts("attention.sliding_window_pattern")
+	} else {
+		h.SlidingWindowPattern = r.int("attention.sliding_window_pattern", 0)
+	}
 	h.AttnSoftcap = r.float("attn_logit_softcapping", 0)
 	h.FinalSoftcap = r.float("final_logit_softcapping", 0)
 	if r.err != nil {
@@ -197,6 +202,27 @@ func (r *hreader) intOrFirst(k string, def int) int {
 		return int(v[0])
 	}
 	return r.int(k, def)
+}
+
+// boolsOrInts reads a per-layer array of booleans (or of integers, non-zero
+// meaning true).
+func (r *hreader) boolsOrInts(k string) []bool {
+	if r.err != nil {
+		return nil
+	}
+	if v, err := r.f.Bools(r.key(k)); err == nil {
+		return v
+	}
+	v, err := r.f.Int32s(r.key(k))
+	if err != nil {
+		r.err = fmt.Errorf("model: key %q: want an integer, or a boolean or integer array", r.key(k))
+		return nil
+	}
+	out := make([]bool, len(v))
+	for i, x := range v {
+		out[i] = x != 0
+	}
+	return out
 }
 
 func (r *hreader) float(k string, def float32) float32 {
