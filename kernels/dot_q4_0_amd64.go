@@ -18,7 +18,7 @@ func tileQ4_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []flo
 
 var (
 	dotQ4_0, dotQ4_0Impl                               = pickDot(dotQ4_0Impls())
-	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = pickTile(tileQ4_0Impls())
+	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = pickTileOrDots(tileQ4_0Impls(), dotQ4_0)
 )
 
 // dotQ4_0Impls lists the q4_0·q8_0 dot products this CPU can run.

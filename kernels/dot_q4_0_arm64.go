@@ -14,7 +14,7 @@ func dotQ4_0DotProdAsm(x, y *byte, nb int) float32
 
 var (
 	dotQ4_0, dotQ4_0Impl                               = pickDot(dotQ4_0Impls())
-	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = pickTile(tileQ4_0Impls())
+	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = genericTile(dotQ4_0, 4, 4), 4, 4, "none"
 )
 
 // dotQ4_0Impls lists the q4_0·q8_0 dot products this CPU can run.
@@ -29,17 +29,13 @@ func dotQ4_0Impls() []dotImpl {
 	return impls
 }
 
-// tileQ4_0Impls lists the q4_0·q8_0 tiles this CPU can run. The assembly
-// ones compute each output with the assembly dot product.
+// tileQ4_0Impls lists the q4_0 tiles this CPU can run: on arm64 only the
+// Go twin. There is no arm64 tile; tileQ4_0 above is a tile of the chosen
+// dot product under the name "none", which keeps the exported tile working
+// while the kernel table registers no tile and the matmul driver calls the
+// assembly dot product directly.
 func tileQ4_0Impls() []tileImpl {
-	impls := []tileImpl{{"go", genericTile(dotQ4_0Generic, 4, 4), 4, 4}}
-	if hasNEON {
-		impls = append(impls, tileImpl{"neon", genericTile(dotQ4_0NEON, 4, 4), 4, 4})
-	}
-	if hasDotProd {
-		impls = append(impls, tileImpl{"dotprod", genericTile(dotQ4_0DotProd, 4, 4), 4, 4})
-	}
-	return impls
+	return []tileImpl{{"go", genericTile(dotQ4_0Generic, 4, 4), 4, 4}}
 }
 
 // dotQ4_0NEON is the NEON q4_0·q8_0 dot product.

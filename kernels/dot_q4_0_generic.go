@@ -8,10 +8,11 @@ import "github.com/gollm/gollm/quant"
 const bytesQ4_0 = 18 // d f16, qs [16]byte (element j low nibble, j+16 high)
 
 func init() {
-	setKernels(quant.Q4_0, typeKernels{
-		vecDotType: quant.Q8_0, vecDot: dotQ4_0,
-		tile: tileQ4_0, tileRows: tileQ4_0Rows, tileCols: tileQ4_0Cols,
-	})
+	k := typeKernels{vecDotType: quant.Q8_0, vecDot: dotQ4_0}
+	if tileQ4_0Impl != "none" { // a tile of Go dot products would gain nothing
+		k.tile, k.tileRows, k.tileCols = tileQ4_0, tileQ4_0Rows, tileQ4_0Cols
+	}
+	setKernels(quant.Q4_0, k)
 	setImpl("dot q4_0·q8_0", dotQ4_0Impl)
 	setImpl("tile q4_0·q8_0", tileQ4_0Impl)
 }

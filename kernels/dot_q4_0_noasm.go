@@ -8,7 +8,7 @@ var (
 	tileQ4_0     TileFunc   = genericTile(dotQ4_0Generic, 4, 4)
 	tileQ4_0Rows            = 4
 	tileQ4_0Cols            = 4
-	tileQ4_0Impl            = "go"
+	tileQ4_0Impl            = "none"
 )
 
 func dotQ4_0Impls() []dotImpl { return []dotImpl{{"go", dotQ4_0Generic}} }

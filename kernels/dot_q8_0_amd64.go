@@ -18,7 +18,7 @@ func tileQ8_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []flo
 
 var (
 	dotQ8_0, dotQ8_0Impl                               = pickDot(dotQ8_0Impls())
-	tileQ8_0, tileQ8_0Rows, tileQ8_0Cols, tileQ8_0Impl = pickTile(tileQ8_0Impls())
+	tileQ8_0, tileQ8_0Rows, tileQ8_0Cols, tileQ8_0Impl = pickTileOrDots(tileQ8_0Impls(), dotQ8_0)
 )
 
 // dotQ8_0Impls lists the q8_0·q8_0 dot products this CPU can run.

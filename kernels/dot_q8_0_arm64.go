@@ -13,7 +13,7 @@ func dotQ8_0DotProdAsm(x, y *byte, nb int) float32
 
 var (
 	dotQ8_0, dotQ8_0Impl                               = pickDot(dotQ8_0Impls())
-	tileQ8_0, tileQ8_0Rows, tileQ8_0Cols, tileQ8_0Impl = pickTile(tileQ8_0Impls())
+	tileQ8_0, tileQ8_0Rows, tileQ8_0Cols, tileQ8_0Impl = genericTile(dotQ8_0, 4, 4), 4, 4, "none"
 )
 
 // dotQ8_0Impls lists the q8_0·q8_0 dot products this CPU can run.
@@ -28,17 +28,13 @@ func dotQ8_0Impls() []dotImpl {
 	return impls
 }
 
-// tileQ8_0Impls lists the q8_0·q8_0 tiles this CPU can run. The assembly
-// ones compute each output with the assembly dot product.
+// tileQ8_0Impls lists the q8_0 tiles this CPU can run: on arm64 only the
+// Go twin. There is no arm64 tile; tileQ8_0 above is a tile of the chosen
+// dot product under the name "none", which keeps the exported tile working
+// while the kernel table registers no tile and the matmul driver calls the
+// assembly dot product directly.
 func tileQ8_0Impls() []tileImpl {
-	impls := []tileImpl{{"go", genericTile(dotQ8_0Generic, 4, 4), 4, 4}}
-	if hasNEON {
-		impls = append(impls, tileImpl{"neon", genericTile(dotQ8_0NEON, 4, 4), 4, 4})
-	}
-	if hasDotProd {
-		impls = append(impls, tileImpl{"dotprod", genericTile(dotQ8_0DotProd, 4, 4), 4, 4})
-	}
-	return impls
+	return []tileImpl{{"go", genericTile(dotQ8_0Generic, 4, 4), 4, 4}}
 }
 
 // q8Blocks returns the number of 32-element blocks of n, panicking with a

@@ -9,10 +9,11 @@ import (
 // q8_0 weights · q8_0 activations: per block of 32, d_x·d_y·Σ q_x·q_y.
 
 func init() {
-	setKernels(quant.Q8_0, typeKernels{
-		vecDotType: quant.Q8_0, vecDot: dotQ8_0,
-		tile: tileQ8_0, tileRows: tileQ8_0Rows, tileCols: tileQ8_0Cols,
-	})
+	k := typeKernels{vecDotType: quant.Q8_0, vecDot: dotQ8_0}
+	if tileQ8_0Impl != "none" { // a tile of Go dot products would gain nothing
+		k.tile, k.tileRows, k.tileCols = tileQ8_0, tileQ8_0Rows, tileQ8_0Cols
+	}
+	setKernels(quant.Q8_0, k)
 	setImpl("dot q8_0·q8_0", dotQ8_0Impl)
 	setImpl("tile q8_0·q8_0", tileQ8_0Impl)
 }

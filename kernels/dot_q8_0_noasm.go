@@ -8,7 +8,7 @@ var (
 	tileQ8_0     TileFunc   = genericTile(dotQ8_0Generic, 4, 4)
 	tileQ8_0Rows            = 4
 	tileQ8_0Cols            = 4
-	tileQ8_0Impl            = "go"
+	tileQ8_0Impl            = "none"
 )
 
 func dotQ8_0Impls() []dotImpl { return []dotImpl{{"go", dotQ8_0Generic}} }

@@ -17,13 +17,16 @@ type dotFamily struct {
 	exported     func(x, y []byte) float32 // the exported entry point
 	tile         func() []tileImpl         // tiles, or nil
 	exportedTile TileFunc                  // exported tile, or nil
+	tileShape    func() (rows, cols int)   // shape of the exported tile
 }
 
 // dotFamilies lists the dot products of this package's own families (the
 // k-quants test themselves in dot_kquant_test.go).
 var dotFamilies = []dotFamily{
-	{wt: quant.Q8_0, yt: quant.Q8_0, impls: dotQ8_0Impls, exported: DotQ8_0Q8_0, tile: tileQ8_0Impls, exportedTile: TileQ8_0Q8_0},
-	{wt: quant.Q4_0, yt: quant.Q8_0, impls: dotQ4_0Impls, exported: DotQ4_0Q8_0, tile: tileQ4_0Impls, exportedTile: TileQ4_0Q8_0},
+	{wt: quant.Q8_0, yt: quant.Q8_0, impls: dotQ8_0Impls, exported: DotQ8_0Q8_0, tile: tileQ8_0Impls, exportedTile: TileQ8_0Q8_0,
+		tileShape: func() (int, int) { return tileQ8_0Rows, tileQ8_0Cols }},
+	{wt: quant.Q4_0, yt: quant.Q8_0, impls: dotQ4_0Impls, exported: DotQ4_0Q8_0, tile: tileQ4_0Impls, exportedTile: TileQ4_0Q8_0,
+		tileShape: func() (int, int) { return tileQ4_0Rows, tileQ4_0Cols }},
 	{wt: quant.Q4_1, yt: quant.Q8_1, impls: dotQ4_1Impls, exported: DotQ4_1Q8_1},
 	{wt: quant.Q5_0, yt: quant.Q8_0, impls: dotQ5_0Impls, exported: DotQ5_0Q8_0},
 	{wt: quant.Q5_1, yt: quant.Q8_1, impls: dotQ5_1Impls, exported: DotQ5_1Q8_1},

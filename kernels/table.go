@@ -126,6 +126,18 @@ func pickTile(impls []tileImpl) (TileFunc, int, int, string) {
 	return best.f, best.rows, best.cols, best.name
 }
 
+// pickTileOrDots returns the fastest assembly tile of a family, or, when
+// this CPU has none, a tile of the family's best dot product under the
+// name "none" (the exported tile functions still work; the kernel table
+// then registers no tile and the driver calls the dot product directly).
+func pickTileOrDots(impls []tileImpl, dot VecDotFunc) (TileFunc, int, int, string) {
+	if len(impls) == 1 {
+		r, c := impls[0].rows, impls[0].cols
+		return genericTile(dot, r, c), r, c, "none"
+	}
+	return pickTile(impls)
+}
+
 // pickFromFloat returns the last (fastest) of a family's quantizers.
 func pickFromFloat(impls []fromFloatImpl) (FromFloatFunc, string) {
 	best := impls[len(impls)-1]

@@ -73,15 +73,22 @@ func strided(t testing.TB, rng interface{ Uint32() uint32 }, count, stride int, 
 	return out[off:]
 }
 
-// TestTileExported checks the exported tiles against Tile's kernel and
-// their panics on buffers too short for the tile.
+// TestTileExported checks the exported tiles against Tile's kernel (or,
+// where the CPU has no tile and the table none, against the chosen dot
+// product) and their panics on buffers too short for the tile.
 func TestTileExported(t *testing.T) {
 	for _, fam := range dotFamilies {
 		if fam.exportedTile == nil {
 			continue
 		}
 		t.Run(fam.wt.String(), func(t *testing.T) {
-			f, R, C := Tile(fam.wt)
+			R, C := fam.tileShape()
+			f, tr, tc := Tile(fam.wt)
+			if f == nil {
+				f = genericTile(VecDot(fam.wt), R, C)
+			} else if tr != R || tc != C {
+				t.Fatalf("Tile's shape %dx%d, exported %dx%d", tr, tc, R, C)
+			}
 			rng := newRNG(9)
 			n := 64
 			x := randRow(t, rng, fam.wt, R*n, blockRandom)
