@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/tensor"
 )
 
 // TestArchsMatchLlamaCpp checks every architecture beyond llama against
@@ -216,5 +217,113 @@ func TestFeaturesMatter(t *testing.T) {
 				t.Errorf("%s: logits still within %.3g of llama.cpp; the fixture does not exercise the feature", tc.name, err)
 			}
 		})
+	}
+}
+
+// TestMissingTensor checks that a file lacking one of its architecture's
+// tensors fails at load with an error naming the tensor.
+func TestMissingTensor(t *testing.T) {
+	for _, tc := range []struct{ arch, drop, want string }{
+		{"qwen2", "blk.1.ffn_gate.weight", "blk.1.ffn_gate.weight"},
+		{"qwen3", "blk.0.attn_k_norm.weight", "blk.0.attn_k_norm.weight"},
+		{"qwen3moe", "blk.1.ffn_up_exps.weight", "blk.1.ffn_up_exps.weight"},
+		{"phi3", "blk.0.ffn_up.weight", "blk.0.ffn_up.weight"},
+		{"gemma2", "blk.1.post_ffw_norm.weight", "blk.1.post_ffw_norm.weight"},
+		{"gemma3", "blk.0.attn_q_norm.weight", "blk.0.attn_q_norm.weight"},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			src, err := gguf.Open(fixturePath(t, "tiny-"+tc.arch, "tiny-"+tc.arch+"-q4_k_m.gguf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			var infos []gguf.TensorInfo
+			var data [][]byte
+			for i := range src.Tensors {
+				ti := src.Tensors[i]
+				if ti.Name == tc.drop {
+					continue
+				}
+				infos = append(infos, gguf.TensorInfoOf(ti.Name, ti.Type, ti.Dims...))
+				data = append(data, src.TensorData(&src.Tensors[i]))
+			}
+			if len(infos) != len(src.Tensors)-1 {
+				t.Fatalf("fixture has no tensor %s", tc.drop)
+			}
+			path := filepath.Join(t.TempDir(), "dropped.gguf")
+			if err := gguf.WriteFile(path, src.KV, infos, data); err != nil {
+				t.Fatal(err)
+			}
+			f, err := gguf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			_, err = New(f)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New without %s: error %v, want one naming %s", tc.drop, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLongRoPE checks phi3's LongRoPE choices against llama.cpp's rules:
+// the long factors once the context exceeds the original training context
+// (the short ones up to it), and rope.scaling.attn_factor scaling the
+// rotation.
+func TestLongRoPE(t *testing.T) {
+	short, long := &tensor.Tensor{}, &tensor.Tensor{}
+	a := &phi3{hp: &HParams{RopeOrigCtx: 4096}, ropeShort: short, ropeLong: long}
+	for _, tc := range []struct {
+		nCtx int
+		want *tensor.Tensor
+	}{{256, short}, {4096, short}, {4097, long}, {131072, long}} {
+		if got := a.ropeFactors(tc.nCtx); got != tc.want {
+			t.Errorf("n_ctx %d: got the %s factors", tc.nCtx, map[bool]string{true: "short", false: "long"}[got == short])
+		}
+	}
+	hp := &HParams{NRot: 96, RopeFreqBase: 10000, RopeFreqScale: 1, RopeScalingType: RopeScalingLongRoPE, RopeScalingAttnF: 1.1902381}
+	if p := ropeParams(hp, tensor.RopeNeoX, 0); p.AttnFactor != 1.1902381 || p.ExtFactor != 0 {
+		t.Errorf("LongRoPE rope params: attn factor %g, ext factor %g; want 1.1902381, 0", p.AttnFactor, p.ExtFactor)
+	}
+}
+
+// TestSlidingPatternArray checks that a per-layer sliding_window_pattern
+// array (true: sliding) is read and wins over the period rule.
+func TestSlidingPatternArray(t *testing.T) {
+	src, err := gguf.Open(fixturePath(t, "tiny-gemma3", "tiny-gemma3-q4_k_m.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	kv := make([]gguf.KV, 0, len(src.KV))
+	for _, e := range src.KV {
+		if e.Key == "gemma3.attention.sliding_window_pattern" {
+			e.Value = gguf.Bools([]bool{false, true})
+		}
+		kv = append(kv, e)
+	}
+	var infos []gguf.TensorInfo
+	var data [][]byte
+	for i := range src.Tensors {
+		ti := &src.Tensors[i]
+		infos = append(infos, gguf.TensorInfoOf(ti.Name, ti.Type, ti.Dims...))
+		data = append(data, src.TensorData(ti))
+	}
+	path := filepath.Join(t.TempDir(), "pattern.gguf")
+	if err := gguf.WriteFile(path, kv, infos, data); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := New(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Arch.(*gemma).local; len(got) != 2 || got[0] || !got[1] {
+		t.Errorf("sliding layers %v, want [false true]", got)
 	}
 }
