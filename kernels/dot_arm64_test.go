@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/cpuid/v2"
+
 	"github.com/gollm/gollm/quant"
 )
 
@@ -46,18 +48,16 @@ type arm64Path struct {
 }
 
 // paths returns the variants of k this CPU runs and logs which ran. It
-// skips the test when assembly is switched off (GOLLM_NOASM=1) and fails
-// it when the CPU reports no NEON, which every arm64 CPU has.
+// asks the CPU itself rather than hasNEON and hasDotProd, so that the
+// assembly is tested under GOLLM_NOASM=1 too, and fails the test when the
+// CPU reports no NEON, which every arm64 CPU has.
 func (k *arm64Kernel) paths(tb testing.TB) []arm64Path {
 	tb.Helper()
-	if noASM {
-		tb.Skip("GOLLM_NOASM=1: the assembly is switched off")
-	}
-	if !hasNEON {
+	if !cpuid.CPU.Supports(cpuid.ASIMD) {
 		tb.Fatalf("%v: CPU feature detection reports no NEON (ASIMD)", k.wt)
 	}
 	out := []arm64Path{{"neon", k.neon}}
-	if hasDotProd {
+	if cpuid.CPU.Supports(cpuid.ASIMDDP) {
 		out = append(out, arm64Path{"dotprod", k.dotprod})
 	} else {
 		tb.Logf("%v: CPU lacks dotprod (ASIMDDP); only the neon path is tested", k.wt)
