@@ -16,7 +16,7 @@ var noASM = buildNoASM || os.Getenv("GOLLM_NOASM") == "1"
 // CPU feature levels, read once.
 var (
 	hasAVX2    = !noASM && cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3, cpuid.F16C)
-	hasAVX512  = !noASM && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
+	hasAVX512  = !noASM && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ)
 	hasVNNI    = hasAVX512 && cpuid.CPU.Supports(cpuid.AVX512VNNI)
 	hasNEON    = !noASM && cpuid.CPU.Supports(cpuid.ASIMD)
 	hasDotProd = hasNEON && cpuid.CPU.Supports(cpuid.ASIMDDP)

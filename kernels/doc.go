@@ -9,5 +9,19 @@
 // environment variable GOLLM_NOASM=1 (read here, and only here, in the whole
 // module) forces the Go twins. Implementations reports what was chosen.
 //
+// The matmul driver is the entry point for the tensor graph. CheckMatMul
+// says whether a weight type and row length can be multiplied at all (an
+// error, never a panic later). A graph with its own workers quantizes the
+// activations once per operation (QuantizeActivations, into the weight
+// type's ActivationType; f32 activations are copied as they are) and has
+// each worker compute a range of output rows with MatMulRows, which uses
+// the type's multi-row × multi-column tile where the shape allows and the
+// dot product elsewhere. Pool does the same with its own persistent
+// goroutines. Neither allocates per call.
+//
+// Below the driver, the per-type kernel table (VecDot, VecDotType, Tile,
+// FromFloat) and the exported kernels (DotQ8_0Q8_0, TileQ4_0Q8_0,
+// QuantizeRowQ8K, …) are available for tests, tools and other backends.
+//
 // kernels imports quant for the block layouts and nothing above it.
 package kernels
