@@ -503,7 +503,7 @@ func (s *state) strMethod(str, name string, args []any, kw *Dict) (any, error) {
 		}
 		return strings.Join(parts, str), nil
 	case "format":
-		out, err := pyFormat(str, args, kw)
+		out, err := pyFormat(str, args, kw, s.maxOutput)
 		if err != nil {
 			return nil, err
 		}
@@ -531,17 +531,17 @@ func (s *state) strMethod(str, name string, args []any, kw *Dict) (any, error) {
 		}
 		switch name {
 		case "center":
-			return pad(str, w, fill, 0)
+			return pad(str, w, fill, 0, s.maxOutput)
 		case "ljust":
-			return pad(str, w, fill, -1)
+			return pad(str, w, fill, -1, s.maxOutput)
 		case "rjust":
-			return pad(str, w, fill, 1)
+			return pad(str, w, fill, 1, s.maxOutput)
 		}
 		sign := ""
 		if str != "" && (str[0] == '-' || str[0] == '+') {
 			sign, str = str[:1], str[1:]
 		}
-		p, err := pad(str, w-int64(len(sign)), "0", 1)
+		p, err := pad(str, w-int64(len(sign)), "0", 1, s.maxOutput)
 		return sign + p, err
 	case "removeprefix":
 		return strings.TrimPrefix(str, argStr(args, kw, 0, "prefix", "")), nil
@@ -774,7 +774,7 @@ func dictMethod(d *Dict, name string, args []any, kw *Dict) (any, error) {
 
 // printf implements Python's "fmt % args" (and the format filter). With a
 // mapping (named), fields look like %(name)s.
-func printf(f string, args []any, named any) (string, error) {
+func printf(f string, args []any, named any, limit int) (string, error) {
 	var b strings.Builder
 	ai := 0
 	for i := 0; i < len(f); i++ {
@@ -841,7 +841,7 @@ func printf(f string, args []any, named any) (string, error) {
 			v = args[ai]
 			ai++
 		}
-		spec := formatSpec{fill: " ", align: '>', width: width, prec: prec}
+		spec := formatSpec{fill: " ", align: '>', width: width, prec: prec, limit: limit}
 		if strings.Contains(flags, "-") {
 			spec.align = '<'
 		} else if strings.Contains(flags, "0") && verb != 's' && verb != 'r' {
@@ -894,6 +894,7 @@ type formatSpec struct {
 	prec  int
 	kind  byte // 's', 'd', 'f', ...; 0 for default
 	comma bool
+	limit int // largest width allowed
 }
 
 func parseFormatSpec(spec string, v any) (formatSpec, error) {
@@ -950,6 +951,9 @@ func parseFormatSpec(spec string, v any) (formatSpec, error) {
 }
 
 func (fs formatSpec) apply(v any) (string, error) {
+	if fs.width > fs.limit {
+		return "", fmt.Errorf("format width %d exceeds the %d byte limit: %w", fs.width, fs.limit, ErrLimit)
+	}
 	var body string
 	neg := false
 	switch fs.kind {
@@ -957,7 +961,9 @@ func (fs formatSpec) apply(v any) (string, error) {
 		if fs.kind == 0 {
 			if _, _, _, ok := numeric(v); ok {
 				if _, isBool := v.(bool); !isBool {
-					return formatSpec{fill: fs.fill, align: fs.align, sign: fs.sign, width: fs.width, prec: fs.prec, kind: 'n', comma: fs.comma}.apply(v)
+					n := fs
+					n.kind = 'n'
+					return n.apply(v)
 				}
 			}
 		}
@@ -999,7 +1005,7 @@ func (fs formatSpec) apply(v any) (string, error) {
 			neg = f < 0 || (f == 0 && math.Signbit(f))
 			body = floatRepr(math.Abs(f))
 			if fs.prec >= 0 {
-				body = strconv.FormatFloat(math.Abs(f), 'g', fs.prec, 64)
+				body = strconv.FormatFloat(math.Abs(f), 'g', min(fs.prec, 1000), 64)
 			}
 			break
 		}
@@ -1024,6 +1030,9 @@ func (fs formatSpec) apply(v any) (string, error) {
 		p := fs.prec
 		if p < 0 {
 			p = 6
+		}
+		if p > 1000 {
+			return "", fmt.Errorf("format precision %d too large", p)
 		}
 		a := math.Abs(f)
 		switch fs.kind {
@@ -1072,7 +1081,7 @@ func (fs formatSpec) pad(body string, afterSign bool, used ...int) string {
 	for _, u := range used {
 		n += u
 	}
-	if fs.width < 0 || n >= fs.width || fs.width > defaultMaxOutput {
+	if fs.width < 0 || n >= fs.width {
 		return body
 	}
 	total := fs.width - n
@@ -1105,7 +1114,7 @@ func groupThousands(digits string) string {
 }
 
 // pyFormat implements Python's str.format.
-func pyFormat(f string, args []any, kw *Dict) (string, error) {
+func pyFormat(f string, args []any, kw *Dict, limit int) (string, error) {
 	var b strings.Builder
 	auto := 0
 	for i := 0; i < len(f); i++ {
@@ -1198,6 +1207,7 @@ func pyFormat(f string, args []any, kw *Dict) (string, error) {
 			if err != nil {
 				return "", err
 			}
+			fs.limit = limit
 			out, err := fs.apply(v)
 			if err != nil {
 				return "", err

@@ -163,6 +163,30 @@ func (s *state) step(pos int) error {
 	return nil
 }
 
+// charge adds n units of work (items or bytes/64 a builtin touched) to the
+// step count, so that filters and methods over large data inside loops
+// stay within MaxSteps.
+func (s *state) charge(n int) error {
+	s.steps += int64(n)
+	if s.steps > s.maxSteps {
+		return fmt.Errorf("render exceeded %d steps: %w", s.maxSteps, ErrLimit)
+	}
+	return nil
+}
+
+// cost estimates the work of handling v: its items, or its bytes / 64.
+func cost(v any) int {
+	switch x := v.(type) {
+	case *List:
+		return len(x.Items) + 1
+	case *Dict:
+		return len(x.keys) + 1
+	case string:
+		return len(x)/64 + 1
+	}
+	return 1
+}
+
 func (s *state) checkSize(n int) error {
 	if n > s.maxOutput {
 		return fmt.Errorf("value of %d bytes exceeds the %d byte limit: %w", n, s.maxOutput, ErrLimit)
@@ -221,7 +245,11 @@ func (s *state) exec(n node, sc *scope) (ctl, error) {
 		if err != nil {
 			return ctlNone, err
 		}
-		return ctlNone, s.write(n.pos, toStr(v))
+		str := toStr(v)
+		if err := s.charge(len(str) / 64); err != nil {
+			return ctlNone, s.wrap(n.pos, err)
+		}
+		return ctlNone, s.write(n.pos, str)
 	case *ifNode:
 		for i, cond := range n.conds {
 			v, err := s.eval(cond, sc)
@@ -937,7 +965,11 @@ func (s *state) callValue(fn any, args []any, kwargs *Dict, pos int) (any, error
 		}
 		return f(args, m)
 	case builtinFunc:
-		return f(s, args, kwargs)
+		out, err := f(s, args, kwargs)
+		if err != nil {
+			return nil, err
+		}
+		return out, s.charge(cost(out))
 	case *macro:
 		var caller *macro
 		if kwargs != nil {
@@ -950,7 +982,14 @@ func (s *state) callValue(fn any, args []any, kwargs *Dict, pos int) (any, error
 		}
 		return f.call(args, kwargs, caller, pos)
 	case *boundMethod:
-		return s.callMethod(f, args, kwargs)
+		if err := s.charge(cost(f.recv)); err != nil {
+			return nil, err
+		}
+		out, err := s.callMethod(f, args, kwargs)
+		if err != nil {
+			return nil, err
+		}
+		return out, s.charge(cost(out))
 	case *loopState:
 		if f.recurse == nil {
 			return nil, fmt.Errorf("the loop is not recursive; add 'recursive' to call loop()")
@@ -987,6 +1026,9 @@ func (s *state) evalBinary(x *binExpr, sc *scope) (any, error) {
 		return nil, err
 	}
 	v, err := s.arith(x.op, l, r)
+	if err == nil {
+		err = s.charge(cost(v))
+	}
 	if err != nil {
 		return nil, s.wrap(x.p, err)
 	}
@@ -1071,7 +1113,7 @@ func (s *state) arith(op string, l, r any) (any, error) {
 			if d, ok := r.(*Dict); ok {
 				named = d
 			}
-			str, err := printf(f, args, named)
+			str, err := printf(f, args, named, s.maxOutput)
 			if err != nil {
 				return nil, err
 			}
@@ -1319,5 +1361,12 @@ func (s *state) runFilter(name string, v any, args []any, kwargs *Dict) (any, er
 	if !ok {
 		return nil, fmt.Errorf("no filter named '%s'", name)
 	}
-	return fn(s, v, args, kwargs)
+	if err := s.charge(cost(v)); err != nil {
+		return nil, err
+	}
+	out, err := fn(s, v, args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.charge(cost(out))
 }

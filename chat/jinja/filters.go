@@ -172,17 +172,18 @@ func filterCenter(s *state, v any, args []any, kw *Dict) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pad(toStr(v), w, " ", 0)
+	return pad(toStr(v), w, " ", 0, s.maxOutput)
 }
 
 // pad pads str to width code points; align -1 left, 0 center, 1 right.
-func pad(str string, width int64, fill string, align int) (string, error) {
+// limit bounds the width.
+func pad(str string, width int64, fill string, align int, limit int) (string, error) {
 	n := int64(runeLen(str))
 	if width <= n {
 		return str, nil
 	}
-	if width > defaultMaxOutput {
-		return "", fmt.Errorf("width %d too large", width)
+	if width > int64(limit) {
+		return "", fmt.Errorf("width %d exceeds the %d byte limit: %w", width, limit, ErrLimit)
 	}
 	total := width - n
 	left := int64(0)
@@ -377,9 +378,9 @@ func filterFormat(s *state, v any, args []any, kw *Dict) (any, error) {
 		if len(args) > 0 {
 			return nil, fmt.Errorf("format: cannot mix positional and keyword arguments")
 		}
-		return printf(toStr(v), nil, kw)
+		return printf(toStr(v), nil, kw, s.maxOutput)
 	}
-	return printf(toStr(v), args, nil)
+	return printf(toStr(v), args, nil, s.maxOutput)
 }
 
 func filterFromJSON(s *state, v any, _ []any, _ *Dict) (any, error) {
@@ -412,6 +413,9 @@ func filterIndent(s *state, v any, args []any, kw *Dict) (any, error) {
 	first := argBool(args, kw, 1, "first", false)
 	blank := argBool(args, kw, 2, "blank", false)
 	lines := strings.Split(str, "\n")
+	if err := s.checkSize(len(str) + len(lines)*len(ind)); err != nil {
+		return nil, err
+	}
 	var b strings.Builder
 	for i, line := range lines {
 		if i > 0 {
