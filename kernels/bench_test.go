@@ -139,3 +139,26 @@ func BenchmarkTile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatMulDispatch measures the pool's per-call cost on a small
+// decode-shaped matmul (512×2048 q4_0, one column), where waking the
+// workers is a visible share of the work.
+func BenchmarkMatMulDispatch(b *testing.B) {
+	const rows, k = 512, 2048
+	w := benchMatrix(b, quant.Q4_0, rows, k)
+	x := make([]float32, k)
+	dst := make([]float32, rows)
+	for _, threads := range []int{1, 2, 4} {
+		pool := NewPool(threads)
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := pool.MatMul(dst, w, quant.Q4_0, rows, k, x, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		pool.Close()
+	}
+}

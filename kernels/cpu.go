@@ -15,10 +15,16 @@ var noASM = buildNoASM || os.Getenv("GOLLM_NOASM") == "1"
 
 // CPU feature levels, read once.
 var (
-	hasAVX2    = !noASM && cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3, cpuid.F16C)
-	hasAVX512  = !noASM && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ)
-	hasVNNI    = hasAVX512 && cpuid.CPU.Supports(cpuid.AVX512VNNI)
-	hasNEON    = !noASM && cpuid.CPU.Supports(cpuid.ASIMD)
+	hasAVX2   = !noASM && cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3, cpuid.F16C)
+	hasAVX512 = !noASM && cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ)
+	hasVNNI   = hasAVX512 && cpuid.CPU.Supports(cpuid.AVX512VNNI)
+	hasNEON   = !noASM && cpuid.CPU.Supports(cpuid.ASIMD)
+
+	// prefer512 says whether 512-bit vectors run at full width, so that a
+	// kernel doing twice the work per instruction wins: Intel's AVX-512
+	// cores and AMD from Zen 5 (family 0x1a) on; Zen 4 splits each 512-bit
+	// operation in two, where the 256-bit kernels do as well or better.
+	prefer512  = hasAVX512 && !(cpuid.CPU.VendorID == cpuid.AMD && cpuid.CPU.Family < 0x1a)
 	hasDotProd = hasNEON && cpuid.CPU.Supports(cpuid.ASIMDDP)
 )
 

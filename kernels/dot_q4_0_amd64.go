@@ -16,6 +16,11 @@ func dotQ4_0VNNI(n int, x, y []byte) float32
 //go:noescape
 func tileQ4_0VNNI(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
 
+// tileQ4_0VNNI512 is the 8×4 AVX-512 VNNI tile on 512-bit vectors.
+//
+//go:noescape
+func tileQ4_0VNNI512(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+
 var (
 	dotQ4_0, dotQ4_0Impl                               = pickDot(dotQ4_0Impls())
 	tileQ4_0, tileQ4_0Rows, tileQ4_0Cols, tileQ4_0Impl = pickTileOrDots(tileQ4_0Impls(), dotQ4_0)
@@ -33,11 +38,18 @@ func dotQ4_0Impls() []dotImpl {
 	return impls
 }
 
-// tileQ4_0Impls lists the q4_0·q8_0 tiles this CPU can run.
+// tileQ4_0Impls lists the q4_0·q8_0 tiles this CPU can run, the one to
+// use last (512-bit vectors where they run at full width).
 func tileQ4_0Impls() []tileImpl {
 	impls := []tileImpl{{"go", genericTile(dotQ4_0Generic, 4, 4), 4, 4}}
 	if hasAVX2 && hasVNNI {
-		impls = append(impls, tileImpl{"avx512vnni", tileQ4_0VNNI, 4, 4})
+		ymm := tileImpl{"avx512vnni", tileQ4_0VNNI, 4, 4}
+		zmm := tileImpl{"avx512vnni-zmm", tileQ4_0VNNI512, 8, 4}
+		if prefer512 { // the last one is picked
+			impls = append(impls, ymm, zmm)
+		} else {
+			impls = append(impls, zmm, ymm)
+		}
 	}
 	return impls
 }

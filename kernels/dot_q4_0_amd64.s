@@ -263,3 +263,79 @@ q40tiledone:
 	TILE_STORE
 	VZEROUPPER
 	RET
+
+#include "tile512_amd64.h"
+
+// ROW512 broadcasts a q4_0 block's 16 bytes to the four 128-bit lanes of z
+// and keeps the low nibbles in lanes 0 and 2 and the high nibbles, times
+// 16, in lanes 1 and 3, matching a column pair [y(2p) | y(2p+1)].
+#define ROW512(addr, z) \
+	VBROADCASTI32X4 addr, z \
+	VPANDD          q40t512Mask<>(SB), z, z
+
+DATA q40t512Mask<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q40t512Mask<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q40t512Mask<>+16(SB)/8, $0xf0f0f0f0f0f0f0f0
+DATA q40t512Mask<>+24(SB)/8, $0xf0f0f0f0f0f0f0f0
+DATA q40t512Mask<>+32(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q40t512Mask<>+40(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q40t512Mask<>+48(SB)/8, $0xf0f0f0f0f0f0f0f0
+DATA q40t512Mask<>+56(SB)/8, $0xf0f0f0f0f0f0f0f0
+GLOBL q40t512Mask<>(SB), RODATA|NOPTR, $64
+
+// UNSCALE512 divides lanes 4…7 and 12…15 of every accumulator by 16.
+#define UNSCALE512 \
+	VBROADCASTF64X4 q40vnniUnscale<>(SB), Z30 \
+	VMULPS  Z30, Z0, Z0   \
+	VMULPS  Z30, Z1, Z1   \
+	VMULPS  Z30, Z2, Z2   \
+	VMULPS  Z30, Z3, Z3   \
+	VMULPS  Z30, Z4, Z4   \
+	VMULPS  Z30, Z5, Z5   \
+	VMULPS  Z30, Z6, Z6   \
+	VMULPS  Z30, Z7, Z7   \
+	VMULPS  Z30, Z8, Z8   \
+	VMULPS  Z30, Z9, Z9   \
+	VMULPS  Z30, Z10, Z10 \
+	VMULPS  Z30, Z11, Z11 \
+	VMULPS  Z30, Z12, Z12 \
+	VMULPS  Z30, Z13, Z13 \
+	VMULPS  Z30, Z14, Z14 \
+	VMULPS  Z30, Z15, Z15
+
+// func tileQ4_0VNNI512(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+//
+// 8 weight rows × 4 activation columns on 512-bit vectors (see
+// tile512_amd64.h), with the unshifted nibbles of tileQ4_0VNNI: the
+// corrections use the bytes [8 ×16 | 128 ×16] per column (Z31), and the
+// high-nibble lanes are divided by 16 at the end.
+TEXT ·tileQ4_0VNNI512(SB), NOSPLIT, $32-104
+	T512_SETUP
+	VBROADCASTI64X4 q40vnniBias<>(SB), Z31
+	TESTQ           CX, CX
+	JZ              q40t512done
+
+q40t512loop:
+	T512_SCALES
+	T512_LOADY
+	ROW512(2(SI), Z16)
+	ROW512(2(SI)(BX*1), Z17)
+	ROW512(2(SI)(BX*2), Z18)
+	ROW512(2(R8), Z19)
+	ROW512(2(SI)(BX*4), Z20)
+	ROW512(2(R8)(BX*2), Z21)
+	ROW512(2(R9), Z22)
+	ROW512(2(R9)(BX*1), Z23)
+	T512_PAIRS
+	ADDQ $18, SI
+	ADDQ $18, R8
+	ADDQ $18, R9
+	ADDQ $34, DX
+	DECQ CX
+	JNZ  q40t512loop
+
+q40t512done:
+	UNSCALE512
+	T512_STORE
+	VZEROUPPER
+	RET

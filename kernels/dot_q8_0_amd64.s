@@ -204,3 +204,49 @@ q80tiledone:
 	TILE_STORE
 	VZEROUPPER
 	RET
+
+#include "tile512_amd64.h"
+
+// ROW512 broadcasts a weight row's block to both halves of z as unsigned
+// bytes u = q + 128.
+#define ROW512(addr, z) \
+	VBROADCASTI64X4 addr, z \
+	VPXORD          Z31, z, z
+
+// func tileQ8_0VNNI512(n int, x []byte, xStride int, y []byte, yStride int, dst []float32, dstStride int)
+//
+// 8 weight rows × 4 activation columns on 512-bit vectors (see
+// tile512_amd64.h): per block and row, two VPDPBUSD lanes groups (one per
+// column of a pair) from the pair's correction −128·Σ y, VCVTDQ2PS, times
+// the row's scale (embedded broadcast) and, by FMA, the pair's scales.
+// Z31 = bytes 0x80.
+TEXT ·tileQ8_0VNNI512(SB), NOSPLIT, $32-104
+	T512_SETUP
+	MOVL         $0x80808080, AX
+	VPBROADCASTD AX, Z31
+	TESTQ        CX, CX
+	JZ           q80t512done
+
+q80t512loop:
+	T512_SCALES
+	T512_LOADY
+	ROW512(2(SI), Z16)
+	ROW512(2(SI)(BX*1), Z17)
+	ROW512(2(SI)(BX*2), Z18)
+	ROW512(2(R8), Z19)
+	ROW512(2(SI)(BX*4), Z20)
+	ROW512(2(R8)(BX*2), Z21)
+	ROW512(2(R9), Z22)
+	ROW512(2(R9)(BX*1), Z23)
+	T512_PAIRS
+	ADDQ $34, SI
+	ADDQ $34, R8
+	ADDQ $34, R9
+	ADDQ $34, DX
+	DECQ CX
+	JNZ  q80t512loop
+
+q80t512done:
+	T512_STORE
+	VZEROUPPER
+	RET
