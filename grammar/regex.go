@@ -11,8 +11,9 @@ import (
 // compiles from: literals and escapes, classes ([...], [^...], \d \w \s and
 // their negations, "."), groups ((...), (?:...), (?<name>...)),
 // alternation, the quantifiers ? * + {m} {m,} {m,n} (lazy forms match the
-// same strings), and ^ / $ at the very start / end. A pattern without ^ or
-// $ may have any text before or after the match, as JSON Schema says.
+// same strings), and ^ / $ at the start / end of the pattern or of its
+// top-level alternatives. Without them a match may have any text before or
+// after it, as JSON Schema says.
 // Lookaround, backreferences, word boundaries and Unicode property classes
 // are refused.
 
@@ -27,6 +28,8 @@ const (
 	reCat                // subs in sequence
 	reAlt                // one of subs
 	reRepeat             // subs[0] min to max times (max < 0: no limit)
+	reBegin              // ^
+	reEnd                // $
 )
 
 type reNode struct {
@@ -45,36 +48,20 @@ func (p *reParser) errorf(format string, args ...any) error {
 	return fmt.Errorf("pattern %q: at offset %d: %s", string(p.src), p.pos, fmt.Sprintf(format, args...))
 }
 
-// parseRegex parses a pattern and reports whether it was anchored at the
-// start and at the end.
-func parseRegex(pattern string) (n *reNode, anchorStart, anchorEnd bool, err error) {
+// parseRegex parses a pattern.
+func parseRegex(pattern string) (*reNode, error) {
 	if !utf8.ValidString(pattern) {
-		return nil, false, false, fmt.Errorf("pattern is not valid UTF-8")
+		return nil, fmt.Errorf("pattern is not valid UTF-8")
 	}
-	src := []rune(pattern)
-	if len(src) > 0 && src[0] == '^' {
-		anchorStart = true
-		src = src[1:]
-	}
-	if k := len(src); k > 0 && src[k-1] == '$' {
-		bs := 0
-		for j := k - 2; j >= 0 && src[j] == '\\'; j-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			anchorEnd = true
-			src = src[:k-1]
-		}
-	}
-	p := &reParser{src: src}
-	n, err = p.parseAlt(0)
+	p := &reParser{src: []rune(pattern)}
+	n, err := p.parseAlt(0)
 	if err != nil {
-		return nil, false, false, err
+		return nil, err
 	}
 	if p.pos < len(p.src) {
-		return nil, false, false, p.errorf("unmatched ')'")
+		return nil, p.errorf("unmatched ')'")
 	}
-	return n, anchorStart, anchorEnd, nil
+	return n, nil
 }
 
 func (p *reParser) more() bool { return p.pos < len(p.src) }
@@ -243,8 +230,12 @@ func (p *reParser) parseAtom(depth int) (*reNode, error) {
 			return nil, err
 		}
 		return &reNode{op: reChar, set: set}, nil
-	case '^', '$':
-		return nil, p.errorf("anchor %q is only supported at the start or end of the pattern", c)
+	case '^':
+		p.pos++
+		return &reNode{op: reBegin}, nil
+	case '$':
+		p.pos++
+		return &reNode{op: reEnd}, nil
 	case '*', '+', '?':
 		return nil, p.errorf("nothing to repeat")
 	case '{':
@@ -411,7 +402,7 @@ func (p *reParser) classAtom() (rune, charSet, error) {
 // nullable reports whether n matches the empty string.
 func (n *reNode) nullable() bool {
 	switch n.op {
-	case reEmpty:
+	case reEmpty, reBegin, reEnd:
 		return true
 	case reChar:
 		return false
@@ -472,30 +463,68 @@ func (n *reNode) starBody() *reNode {
 
 // patternGBNF returns a GBNF expression for the JSON string contents (the
 // text between the quotes, escaped as JSON) of strings that match pattern.
+// Each top-level alternative may begin with ^ and end with $; without them
+// it may have any text before or after.
 func patternGBNF(pattern string) (string, error) {
-	n, anchorStart, anchorEnd, err := parseRegex(pattern)
+	n, err := parseRegex(pattern)
 	if err != nil {
 		return "", err
 	}
 	if hasEmptySet(n) {
 		return "", fmt.Errorf("pattern %q: a character class matches nothing", pattern)
 	}
-	body := emitRegex(n)
+	alts := []*reNode{n}
 	if n.op == reAlt {
-		body = "(" + body + ")"
+		alts = n.subs
 	}
 	anyText := "(" + jsonCharsGBNF(anyChar()) + ")*"
-	parts := []string{}
-	if !anchorStart {
-		parts = append(parts, anyText)
+	var out []string
+	for _, alt := range alts {
+		items := []*reNode{alt}
+		if alt.op == reCat {
+			items = alt.subs
+		}
+		anchorStart := len(items) > 0 && items[0].op == reBegin
+		if anchorStart {
+			items = items[1:]
+		}
+		anchorEnd := len(items) > 0 && items[len(items)-1].op == reEnd
+		if anchorEnd {
+			items = items[:len(items)-1]
+		}
+		body := &reNode{op: reCat, subs: items}
+		if hasAnchor(body) {
+			return "", fmt.Errorf("pattern %q: ^ and $ are only supported at the start and end of the pattern or of its top-level alternatives", pattern)
+		}
+		var parts []string
+		if !anchorStart {
+			parts = append(parts, anyText)
+		}
+		if e := emitRegex(body); e != "" {
+			parts = append(parts, e)
+		}
+		if !anchorEnd {
+			parts = append(parts, anyText)
+		}
+		out = append(out, strings.Join(parts, " "))
 	}
-	if body != "" {
-		parts = append(parts, body)
+	if len(out) == 1 {
+		return out[0], nil
 	}
-	if !anchorEnd {
-		parts = append(parts, anyText)
+	return "(" + strings.Join(out, " | ") + ")", nil
+}
+
+// hasAnchor reports whether n holds ^ or $.
+func hasAnchor(n *reNode) bool {
+	if n.op == reBegin || n.op == reEnd {
+		return true
 	}
-	return strings.Join(parts, " "), nil
+	for _, s := range n.subs {
+		if hasAnchor(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasEmptySet reports whether n holds a class that matches no character.
