@@ -199,7 +199,9 @@ func pickHandler(src string) handler {
 	return handlerGeneric
 }
 
-// Render formats messages into a prompt.
+// Render formats messages into a prompt. Built-in formats use only the
+// roles and contents of the messages and AddGenerationPrompt, as llama.cpp's
+// llm_chat_apply_template does.
 func (t *Template) Render(messages []Message, opts Options) (string, error) {
 	if t.builtin != nil {
 		return t.builtin.render(messages, opts.AddGenerationPrompt)

@@ -324,3 +324,23 @@ func BenchmarkRenderChatML(b *testing.B) {
 	}
 	b.SetBytes(int64(len(benchSink)))
 }
+
+func TestToJSON(t *testing.T) {
+	d := NewDict()
+	d.Set("name", "météo")
+	d.Set("args", NewList(int64(1), 2.5, nil, true, "a\"b\n"))
+	got, err := ToJSON(d)
+	// json.dumps(..., ensure_ascii=False) of the same value.
+	if want := `{"name": "météo", "args": [1, 2.5, null, true, "a\"b\n"]}`; err != nil || got != want {
+		t.Errorf("got %s, %v; want %s", got, err, want)
+	}
+	if keys := d.Keys(); len(keys) != 2 || keys[0] != "name" || d.Len() != 2 {
+		t.Errorf("Keys() = %v", keys)
+	}
+	if v, ok := d.Get("name"); !ok || v != "météo" {
+		t.Errorf("Get = %v, %v", v, ok)
+	}
+	if _, err := ToJSON(Func(func([]any, map[string]any) (any, error) { return nil, nil })); err == nil {
+		t.Error("a function serialized")
+	}
+}

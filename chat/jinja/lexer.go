@@ -276,7 +276,6 @@ func (l *lexer) raw(start, end int) (bool, error) {
 	}
 }
 
-var operators3 = []string{"//=", "**="}
 var operators2 = []string{"**", "//", "==", "!=", "<=", ">="}
 
 const operators1 = "+-*/%~<>=()[]{},.:|;!"
