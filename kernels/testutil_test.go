@@ -51,7 +51,8 @@ func (f *fixture) row(r int) []byte { return f.q[r*f.rowLen : (r+1)*f.rowLen] }
 // xRow returns row r of x.
 func (f *fixture) xRow(r int) []float32 { return f.x[r*fixtureCols : (r+1)*fixtureCols] }
 
-// loadFixture reads testdata/quant/<name>/. name is ggml's type name, e.g.
+// loadFixture reads testdata/quant/<name>/ (or testdata/<name>/ where that
+// is where a family keeps its files). name is ggml's type name, e.g.
 // "q4_K". It fails the test when the directory holds no q.bin.
 func loadFixture(t testing.TB, name string) *fixture {
 	t.Helper()
@@ -60,6 +61,9 @@ func loadFixture(t testing.TB, name string) *fixture {
 		t.Fatalf("fixture %s: %v", name, err)
 	}
 	dir := filepath.Join("testdata", "quant", name)
+	if _, err := os.Stat(dir); err != nil {
+		dir = filepath.Join("testdata", name)
+	}
 	f := &fixture{name: name, typ: typ, rowLen: typ.RowSize(fixtureCols)}
 	read := func(file string, shared bool) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, file))
