@@ -94,13 +94,8 @@ func compile(src string, rules []*ruleDef, byName map[string]int, rootName strin
 		return nil, errorAt(src, 0, "missing start rule %q", rootName)
 	}
 
-	nullable := fixpoint(rules, func(s symbol, known []bool) bool { return s.isRef && known[s.ref] })
-	productive := fixpoint(rules, func(s symbol, known []bool) bool {
-		if s.isRef {
-			return known[s.ref]
-		}
-		return len(s.set) > 0
-	})
+	nullable := fixpoint(rules, func(symbol) bool { return false })
+	productive := fixpoint(rules, func(s symbol) bool { return len(s.set) > 0 })
 	altProductive := func(alt []symbol) bool {
 		for _, s := range alt {
 			if s.isRef && !productive[s.ref] || !s.isRef && len(s.set) == 0 {
@@ -188,28 +183,46 @@ func compile(src string, rules []*ruleDef, byName map[string]int, rootName strin
 }
 
 // fixpoint computes, for every rule, whether some alternative has only
-// symbols for which ok holds, given the answers known so far.
-func fixpoint(rules []*ruleDef, ok func(symbol, []bool) bool) []bool {
+// symbols that hold: terminals for which term holds, and references to
+// rules found to hold. It is a worklist algorithm, linear in the grammar
+// size.
+func fixpoint(rules []*ruleDef, term func(symbol) bool) []bool {
 	known := make([]bool, len(rules))
-	for changed := true; changed; {
-		changed = false
-		for i, r := range rules {
-			if known[i] {
+	type occurrence struct{ rule, alt int }
+	users := make([][]occurrence, len(rules))
+	pending := make([][]int, len(rules)) // per alternative: references still unknown
+	var queue []int
+	for i, r := range rules {
+		pending[i] = make([]int, len(r.alts))
+		for a, alt := range r.alts {
+			dead := false
+			for _, s := range alt {
+				if s.isRef {
+					pending[i][a]++
+					users[s.ref] = append(users[s.ref], occurrence{i, a})
+				} else if !term(s) {
+					dead = true
+				}
+			}
+			if dead {
+				pending[i][a] = -1 // never holds
+			} else if pending[i][a] == 0 && !known[i] {
+				known[i] = true
+				queue = append(queue, i)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		r := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, o := range users[r] {
+			if pending[o.rule][o.alt] <= 0 {
 				continue
 			}
-			for _, alt := range r.alts {
-				all := true
-				for _, s := range alt {
-					if !ok(s, known) {
-						all = false
-						break
-					}
-				}
-				if all {
-					known[i] = true
-					changed = true
-					break
-				}
+			pending[o.rule][o.alt]--
+			if pending[o.rule][o.alt] == 0 && !known[o.rule] {
+				known[o.rule] = true
+				queue = append(queue, o.rule)
 			}
 		}
 	}

@@ -34,6 +34,10 @@ const (
 	maxCachedSets   = 1 << 15
 	maxCachedFrames = 1 << 20
 	maskCacheSize   = 16
+	// maxStacks bounds the stacks of one position. Highly ambiguous
+	// grammars (nested repetitions of repetitions) can need more; the
+	// matcher then refuses the input rather than slow to a crawl.
+	maxStacks = 1 << 16
 )
 
 // engine holds the interned stacks and the lazily built transition table of
@@ -54,6 +58,9 @@ type engine struct {
 	// row is all 0.
 	trans   []int32
 	initial int32
+	// overflow records transitions refused for needing more than
+	// maxStacks stacks.
+	overflow map[[2]int32]bool
 
 	// Scratch for computing a transition.
 	mark []uint32
@@ -97,6 +104,7 @@ func (e *engine) reset() {
 	e.setOff = append(e.setOff[:0], 0, 0)
 	e.setData = e.setData[:0]
 	e.setID = map[string]int32{"": 0}
+	e.overflow = nil
 	e.canEnd = append(e.canEnd[:0], false)
 	e.trans = e.trans[:0]
 	for i := 0; i < e.ncls; i++ {
@@ -235,22 +243,30 @@ func (e *engine) compute(s int32, c uint8) int32 {
 			}
 		}
 	}
+	if len(e.out) > maxStacks {
+		if e.overflow == nil {
+			e.overflow = map[[2]int32]bool{}
+		}
+		e.overflow[[2]int32{s, int32(c)}] = true
+		e.out = e.out[:0]
+	}
 	t := e.internSet()
 	e.trans[int(s)*e.ncls+int(c)] = t
 	return t
 }
 
-// run feeds b from set s and returns the final set (0 if b is rejected) and
-// how many bytes were consumed before the set died.
-func (e *engine) run(s int32, b []byte) (int32, int) {
+// run feeds b from set s and returns the final set (0 if b is rejected),
+// how many bytes were consumed before the set died, and the last live set.
+func (e *engine) run(s int32, b []byte) (next int32, n int, last int32) {
 	classOf := &e.g.classOf
 	for i, x := range b {
-		s = e.step(s, classOf[x])
-		if s == 0 {
-			return 0, i
+		next := e.step(s, classOf[x])
+		if next == 0 {
+			return 0, i, s
 		}
+		s = next
 	}
-	return s, len(b)
+	return s, len(b), s
 }
 
 // oversized reports whether the caches have outgrown their limits.

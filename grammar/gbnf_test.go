@@ -488,3 +488,15 @@ func TestPrefixAgainstNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestTooAmbiguous: a grammar whose positions need more than maxStacks
+// stacks refuses the input with an error that says why, instead of
+// slowing to a crawl.
+func TestTooAmbiguous(t *testing.T) {
+	g := mustParse(t, `root ::= (((("a"{0,20}){0,20}){0,20}){0,20})`)
+	st := g.NewState()
+	err := st.AdvanceString(strings.Repeat("a", 60))
+	if !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "too ambiguous") {
+		t.Fatalf("got %v", err)
+	}
+}

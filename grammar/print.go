@@ -9,9 +9,29 @@ import (
 // into rules, the way the matcher sees it (alternatives that can never
 // finish are kept). Rules come in definition order.
 func (g *Grammar) String() string {
+	// Generated rules are named after their parent rule; rename any that
+	// clash with a written one.
+	names := make([]string, len(g.rules))
+	used := map[string]bool{}
+	for i, r := range g.rules {
+		if !r.generated {
+			names[i] = r.name
+			used[r.name] = true
+		}
+	}
+	for i, r := range g.rules {
+		if r.generated {
+			n := r.name
+			for used[n] {
+				n += "_"
+			}
+			names[i] = n
+			used[n] = true
+		}
+	}
 	var b strings.Builder
-	for _, r := range g.rules {
-		b.WriteString(r.name)
+	for i, r := range g.rules {
+		b.WriteString(names[i])
 		b.WriteString(" ::=")
 		for i, alt := range r.alts {
 			if i > 0 {
@@ -23,7 +43,7 @@ func (g *Grammar) String() string {
 			for _, s := range alt {
 				b.WriteByte(' ')
 				if s.isRef {
-					b.WriteString(g.rules[s.ref].name)
+					b.WriteString(names[s.ref])
 				} else {
 					b.WriteString(formatSet(s.set))
 				}

@@ -100,6 +100,10 @@ const maxSchemaCount = 10000
 // maxSchemaDepth bounds recursion through nested schemas, $ref and allOf.
 const maxSchemaDepth = 300
 
+// maxSchemaWork bounds the schemas visited and merged, so that $ref and
+// allOf cannot blow up exponentially.
+const maxSchemaWork = 100000
+
 // SchemaToGBNF compiles a JSON Schema into GBNF text whose root rule
 // matches the JSON documents the schema allows (in the layout described in
 // the package documentation). The schema may also be the JSON string
@@ -168,6 +172,20 @@ type schemaCompiler struct {
 	order    []string
 	refNames map[string]string // JSON pointer -> rule name
 	depth    int
+	work     int
+}
+
+// enter counts one step of recursion and work.
+func (c *schemaCompiler) enter(path string) error {
+	c.depth++
+	c.work++
+	if c.depth > maxSchemaDepth {
+		return c.errorf(path, "schema nested too deeply (or $ref/allOf loop)")
+	}
+	if c.work > maxSchemaWork {
+		return c.errorf(path, "schema too complex to compile")
+	}
+	return nil
 }
 
 func (c *schemaCompiler) errorf(path, format string, args ...any) error {
@@ -237,10 +255,9 @@ func child(name, part string) string {
 
 // visit compiles schema s into a rule and returns the rule's name.
 func (c *schemaCompiler) visit(s *jsonValue, name, path string) (string, error) {
-	c.depth++
 	defer func() { c.depth-- }()
-	if c.depth > maxSchemaDepth {
-		return "", c.errorf(path, "schema nested too deeply (or $ref/allOf loop)")
+	if err := c.enter(path); err != nil {
+		return "", err
 	}
 	expr, err := c.visitExpr(s, name, path)
 	if err != nil {
@@ -1049,10 +1066,9 @@ func (c *schemaCompiler) mergeAll(list []*jsonValue, path string) (*jsonValue, e
 
 // merge returns a schema that requires both a and b (a is never modified).
 func (c *schemaCompiler) merge(a, b *jsonValue, path string) (*jsonValue, error) {
-	c.depth++
 	defer func() { c.depth-- }()
-	if c.depth > maxSchemaDepth {
-		return nil, c.errorf(path, "schema nested too deeply (or $ref/allOf loop)")
+	if err := c.enter(path); err != nil {
+		return nil, err
 	}
 	if b.kind == jsonBool {
 		if !b.b {

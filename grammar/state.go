@@ -59,7 +59,7 @@ func (s *State) Clone() *State {
 // whether the matched input followed by b is a prefix of some string of the
 // grammar. It does not change s.
 func (s *State) Accepts(b []byte) bool {
-	next, _ := s.e.run(s.cur, b)
+	next, _, _ := s.e.run(s.cur, b)
 	return next != 0
 }
 
@@ -67,8 +67,12 @@ func (s *State) Accepts(b []byte) bool {
 // any string of the grammar, it returns an error wrapping ErrRejected and
 // leaves s unchanged.
 func (s *State) Advance(b []byte) error {
-	next, n := s.e.run(s.cur, b)
+	next, n, last := s.e.run(s.cur, b)
 	if next == 0 {
+		if s.e.overflow[[2]int32{last, int32(s.e.g.classOf[b[n]])}] {
+			return fmt.Errorf("grammar: byte %d of %q: more than %d parse stacks (the grammar is too ambiguous): %w",
+				n, b, maxStacks, ErrRejected)
+		}
 		return fmt.Errorf("grammar: byte %d (%q) of %q: %w", n, b[n], b, ErrRejected)
 	}
 	s.set(next)

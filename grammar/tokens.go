@@ -150,7 +150,7 @@ func (f *TokenFilter) Allowed(s *State, id int) bool {
 	if len(p) == 0 {
 		return false
 	}
-	next, _ := s.e.run(s.cur, p)
+	next, _, _ := s.e.run(s.cur, p)
 	return next != 0
 }
 
@@ -174,7 +174,7 @@ func (f *TokenFilter) Accept(s *State, id int) error {
 	if len(p) == 0 {
 		return fmt.Errorf("grammar: token %d has an empty piece: %w", id, ErrRejected)
 	}
-	next, _ := s.e.run(s.cur, p)
+	next, _, _ := s.e.run(s.cur, p)
 	if next == 0 {
 		return fmt.Errorf("grammar: token %d (%q): %w", id, p, ErrRejected)
 	}
