@@ -4,15 +4,16 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// barrier is a reusable barrier for a fixed number of workers. Waiters spin
-// briefly (the next node usually starts within microseconds), then yield,
-// then sleep on a condition variable so that a long single-worker stretch
-// does not burn the other cores.
-type barrier struct {
-	n        int32
-	count    atomic.Int32
+// event is a generation counter that goroutines wait on for a change. A
+// waiter first polls (busy, then yielding the processor) for up to a
+// given time and only then blocks on a condition variable. Polling keeps
+// short waits fast and free of runtime allocations: a blocked goroutine
+// takes a sudog from per-P caches that refill by allocating when
+// goroutines migrate between Ps.
+type event struct {
 	gen      atomic.Uint32
 	sleepers atomic.Int32
 	mu       sync.Mutex
@@ -20,13 +21,65 @@ type barrier struct {
 }
 
 const (
-	barrierSpins  = 100 // busy polls before yielding
-	barrierYields = 200 // runtime.Gosched polls before sleeping
+	waitSpins = 100 // busy polls before yielding
+	// barrierPoll is how long a worker polls at a barrier between two
+	// nodes before blocking; startPoll how long an idle worker polls for
+	// the next graph (a generation loop computes again within it).
+	barrierPoll = 2 * time.Millisecond
+	startPoll   = 1 * time.Millisecond
 )
+
+func (e *event) init() { e.cond.L = &e.mu }
+
+// wait returns once the generation differs from old, polling for up to
+// poll before blocking.
+func (e *event) wait(old uint32, poll time.Duration) {
+	var t0 time.Time
+	for i := 0; ; i++ {
+		if e.gen.Load() != old {
+			return
+		}
+		if i < waitSpins {
+			continue
+		}
+		runtime.Gosched()
+		if i%64 == 0 {
+			if t0.IsZero() {
+				t0 = time.Now()
+			} else if time.Since(t0) > poll {
+				break
+			}
+		}
+	}
+	e.mu.Lock()
+	e.sleepers.Add(1)
+	for e.gen.Load() == old {
+		e.cond.Wait()
+	}
+	e.sleepers.Add(-1)
+	e.mu.Unlock()
+}
+
+// bump advances the generation and wakes blocked waiters.
+func (e *event) bump() {
+	e.gen.Add(1)
+	if e.sleepers.Load() > 0 {
+		e.mu.Lock()
+		e.cond.Broadcast()
+		e.mu.Unlock()
+	}
+}
+
+// barrier is a reusable barrier for a fixed number of workers.
+type barrier struct {
+	n     int32
+	count atomic.Int32
+	done  event
+}
 
 func newBarrier(n int) *barrier {
 	b := &barrier{n: int32(n)}
-	b.cond.L = &b.mu
+	b.done.init()
 	return b
 }
 
@@ -34,32 +87,13 @@ func (b *barrier) wait() {
 	if b.n == 1 {
 		return
 	}
-	gen := b.gen.Load()
+	gen := b.done.gen.Load()
 	if b.count.Add(1) == b.n {
 		b.count.Store(0)
-		b.gen.Add(1)
-		if b.sleepers.Load() > 0 {
-			b.mu.Lock()
-			b.cond.Broadcast()
-			b.mu.Unlock()
-		}
+		b.done.bump()
 		return
 	}
-	for i := 0; i < barrierSpins+barrierYields; i++ {
-		if b.gen.Load() != gen {
-			return
-		}
-		if i >= barrierSpins {
-			runtime.Gosched()
-		}
-	}
-	b.mu.Lock()
-	b.sleepers.Add(1)
-	for b.gen.Load() == gen {
-		b.cond.Wait()
-	}
-	b.sleepers.Add(-1)
-	b.mu.Unlock()
+	b.done.wait(gen, barrierPoll)
 }
 
 // pool is a fixed set of worker goroutines that run a job together: every
@@ -68,26 +102,34 @@ func (b *barrier) wait() {
 // worker 0, so n workers use n-1 goroutines. No goroutine is started per
 // op or per compute.
 type pool struct {
-	n    int
-	wake []chan struct{} // wake[i] starts worker i (i ≥ 1)
-	bar  *barrier
-	work func(ith int) // the job: walks the current step list
-	once sync.Once
+	n      int
+	start  event // bumped to start a job
+	bar    *barrier
+	work   func(ith int) // the job: walks the current step list
+	closed atomic.Bool
 }
 
 // newPool starts n-1 workers that run work (set once, so that running a job
 // allocates nothing).
 func newPool(n int, work func(ith int)) *pool {
-	p := &pool{n: n, bar: newBarrier(n), wake: make([]chan struct{}, n), work: work}
+	p := &pool{n: n, bar: newBarrier(n), work: work}
+	p.start.init()
 	for i := 1; i < n; i++ {
-		p.wake[i] = make(chan struct{})
-		go p.worker(i)
+		go p.worker(i, p.start.gen.Load())
 	}
 	return p
 }
 
-func (p *pool) worker(ith int) {
-	for range p.wake[ith] {
+// worker runs jobs until the pool closes; seen is the start generation
+// when it was created (a job started before the goroutine runs is not
+// missed).
+func (p *pool) worker(ith int, seen uint32) {
+	for {
+		p.start.wait(seen, startPoll)
+		seen = p.start.gen.Load()
+		if p.closed.Load() {
+			return
+		}
 		p.work(ith)
 		p.bar.wait()
 	}
@@ -95,20 +137,16 @@ func (p *pool) worker(ith int) {
 
 // run executes work(ith) on every worker and returns when all are done.
 func (p *pool) run() {
-	for i := 1; i < p.n; i++ {
-		p.wake[i] <- struct{}{}
-	}
+	p.start.bump()
 	p.work(0)
 	p.bar.wait()
 }
 
 // close stops the workers.
 func (p *pool) close() {
-	p.once.Do(func() {
-		for i := 1; i < p.n; i++ {
-			close(p.wake[i])
-		}
-	})
+	if !p.closed.Swap(true) {
+		p.start.bump()
+	}
 }
 
 // split returns the part [lo, hi) of n items that worker ith of nth does.
