@@ -8,11 +8,13 @@ import (
 )
 
 // event is a generation counter that goroutines wait on for a change. A
-// waiter first polls (busy, then yielding the processor) for up to a
-// given time and only then blocks on a condition variable. Polling keeps
-// short waits fast and free of runtime allocations: a blocked goroutine
-// takes a sudog from per-P caches that refill by allocating when
-// goroutines migrate between Ps.
+// waiter polls, yielding the processor to other goroutines, for a short
+// time (most waits between two nodes are a few microseconds); then it
+// sleeps between polls with a growing back-off, which leaves the core to
+// the workers still busy when the machine is oversubscribed; after a long
+// wait it blocks on a condition variable. Polling and sleeping allocate
+// nothing, unlike blocking: a blocked goroutine takes a sudog from per-P
+// caches that refill by allocating when goroutines migrate between Ps.
 type event struct {
 	gen      atomic.Uint32
 	sleepers atomic.Int32
@@ -21,18 +23,20 @@ type event struct {
 }
 
 const (
-	waitSpins = 100 // busy polls before yielding
+	waitSpins = 64                     // busy polls before yielding
+	sleepMin  = 5 * time.Microsecond   // first sleep between polls
+	sleepMax  = 500 * time.Microsecond // longest sleep between polls
+	idleBlock = 20 * time.Millisecond  // sleeping time before blocking
 	// barrierPoll is how long a worker polls at a barrier between two
-	// nodes before blocking; startPoll how long an idle worker polls for
+	// nodes before it sleeps; startPoll how long an idle worker polls for
 	// the next graph (a generation loop computes again within it).
-	barrierPoll = 2 * time.Millisecond
-	startPoll   = 1 * time.Millisecond
+	barrierPoll = 100 * time.Microsecond
+	startPoll   = 200 * time.Microsecond
 )
 
 func (e *event) init() { e.cond.L = &e.mu }
 
-// wait returns once the generation differs from old, polling for up to
-// poll before blocking.
+// wait returns once the generation differs from old.
 func (e *event) wait(old uint32, poll time.Duration) {
 	var t0 time.Time
 	for i := 0; ; i++ {
@@ -43,12 +47,20 @@ func (e *event) wait(old uint32, poll time.Duration) {
 			continue
 		}
 		runtime.Gosched()
-		if i%64 == 0 {
+		if i%32 == 0 {
 			if t0.IsZero() {
 				t0 = time.Now()
 			} else if time.Since(t0) > poll {
 				break
 			}
+		}
+	}
+	slept := time.Duration(0)
+	for d := sleepMin; slept < idleBlock; d = min(2*d, sleepMax) {
+		time.Sleep(d)
+		slept += d
+		if e.gen.Load() != old {
+			return
 		}
 	}
 	e.mu.Lock()
