@@ -71,10 +71,11 @@
 // the caller. Every worker walks the node list and does its share of each
 // node, rows of the result for most ops, row chunks taken from a shared
 // counter for matrix products and (KV head, query block) items for
-// attention, then waits at a barrier before the next node. Waiting workers
-// poll (busy, then yielding) for up to 2 ms before they block, and idle
-// workers poll 1 ms for the next graph, so a generation loop neither
-// sleeps between nodes nor allocates. No goroutine is started per op. A matrix product first
+// attention, then waits at a barrier before the next node. A waiting
+// worker polls for about 100 µs (200 µs between graphs), then sleeps
+// between polls with a growing back-off, leaving its core to the others,
+// and blocks only after 20 ms; waiting allocates nothing in steady state.
+// No goroutine is started per op. A matrix product first
 // converts its activations into the weights' dot-product type (q8_0, q8_K,
 // f16-rounded f32…) once, all workers sharing that phase, then multiplies
 // through the kernels package's driver. Work is always cut on a fixed grid,

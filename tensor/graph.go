@@ -41,7 +41,7 @@ type Graph struct {
 	inputs inputArea
 
 	// planner state, reused across steps
-	plannedN  int
+	planned   bool // the last plan is still valid (no node or output added since)
 	plannedBE Backend
 	exec      []*Tensor // compute nodes to run, in order
 	free      freeList
@@ -64,7 +64,7 @@ func (g *Graph) Reset() {
 	g.gen++
 	g.err = nil
 	g.inputs.reset()
-	g.plannedN = 0
+	g.planned = false
 	g.plannedBE = nil
 	g.exec = g.exec[:0]
 	g.hasOutput = false
@@ -123,6 +123,7 @@ func (g *Graph) newTensor() *Tensor {
 	t := &g.blocks[b][i]
 	*t = Tensor{g: g, gen: g.gen, idx: int32(n), lastUse: -1}
 	g.nodes = append(g.nodes, t)
+	g.planned = false
 	return t
 }
 
@@ -169,6 +170,7 @@ func (g *Graph) Output(t *Tensor) *Tensor {
 	}
 	t.output = true
 	g.hasOutput = true
+	g.planned = false
 	return t
 }
 

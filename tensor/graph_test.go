@@ -370,3 +370,34 @@ func TestSharedWeightsConcurrently(t *testing.T) {
 		checkClose(t, got[i], want[i], func(int) float64 { return 0 })
 	}
 }
+
+func TestOutputAfterComputeReplans(t *testing.T) {
+	// Marking another output after a Compute must keep that tensor's value
+	// on the next Compute (the plan is redone).
+	be := NewCPU(1)
+	defer be.Close()
+	g := NewGraph()
+	in := g.Input(quant.F32, 64)
+	iv, _ := in.F32()
+	for i := range iv {
+		iv[i] = float32(i)
+	}
+	mid := g.Cont(g.Scale(in, 2))
+	x := mid
+	for i := 0; i < 4; i++ {
+		x = g.Cont(g.Scale(x, 0.5))
+	}
+	g.Output(x)
+	if err := g.Compute(be); err != nil {
+		t.Fatal(err)
+	}
+	g.Output(mid)
+	if err := g.Compute(be); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range values(t, mid) {
+		if v != 2*float64(i) {
+			t.Fatalf("element %d: %v, want %v", i, v, 2*float64(i))
+		}
+	}
+}

@@ -20,7 +20,7 @@ func (g *Graph) Plan(be Backend) error {
 	if be == nil {
 		return fmt.Errorf("tensor: plan: nil backend")
 	}
-	if g.plannedN == len(g.nodes) && g.plannedBE == be {
+	if g.planned && g.plannedBE == be {
 		return nil
 	}
 	g.markNeeded()
@@ -30,7 +30,7 @@ func (g *Graph) Plan(be Backend) error {
 		return err
 	}
 	g.assign()
-	g.plannedN = len(g.nodes)
+	g.planned = true
 	g.plannedBE = be
 	return nil
 }
