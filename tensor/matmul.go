@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gollm/gollm/kernels"
-
 	"github.com/gollm/gollm/quant"
 )
 

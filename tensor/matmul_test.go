@@ -16,6 +16,7 @@ var weightTypes = []struct {
 	{quant.F32, 37}, {quant.F16, 37}, {quant.BF16, 37},
 	{quant.Q8_0, 96}, {quant.Q4_0, 96}, {quant.Q4_1, 96}, {quant.Q5_0, 96}, {quant.Q5_1, 96}, {quant.IQ4NL, 96},
 	{quant.Q2K, 256}, {quant.Q3K, 256}, {quant.Q4K, 512}, {quant.Q5K, 256}, {quant.Q6K, 256}, {quant.IQ4XS, 256},
+	{quant.Q8_1, 64}, // no kernels: the Go fallback driver
 }
 
 // quantized makes an external tensor of type typ from random floats (rows
