@@ -564,8 +564,9 @@ func (g *Graph) Concat(a, b *Tensor, dim int) *Tensor {
 // walked in their logical element order, so they need the same number of
 // elements but may have different shapes and any strides; a quantized dst
 // needs dense rows of the same length as src's. When dst lives outside the
-// graph (a KV cache view), the copy always runs, even if nothing reads its
-// result.
+// graph (a KV cache view, an input), the copy always runs, even if nothing
+// reads its result; when dst is itself a graph result, read the returned
+// tensor, not dst, or the copy may not run.
 func (g *Graph) Cpy(src, dst *Tensor) *Tensor {
 	if !g.ok(src, dst) {
 		return &g.bad
