@@ -15,11 +15,13 @@ func init() {
 	}
 }
 
+// cpuReg is the CPU backend's registry entry; it has one device.
 type cpuReg struct{}
 
 func (cpuReg) Name() string      { return "CPU" }
 func (cpuReg) Devices() []Device { return []Device{cpuDevice{}} }
 
+// cpuDevice is the host CPU; Init starts a CPU backend on it.
 type cpuDevice struct{}
 
 func (cpuDevice) Name() string { return "CPU" }
@@ -82,6 +84,7 @@ func (c *CPU) Close() error {
 	return nil
 }
 
+// cpuBuffer is host memory handed out by CPU.Alloc.
 type cpuBuffer struct{ b []byte }
 
 func (b *cpuBuffer) Bytes() []byte { return b.b }
