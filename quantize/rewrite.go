@@ -31,6 +31,7 @@ type Progress struct {
 	From, To     quant.Type
 	TensorDone   int64 // output bytes of the current tensor written so far
 	TensorBytes  int64 // output bytes of the current tensor
+	SourceBytes  int64 // source bytes of the current tensor
 	BytesIn      int64 // source tensor bytes consumed so far, whole file
 	BytesOut     int64 // tensor bytes written so far, whole file
 }
@@ -119,7 +120,7 @@ func Rewrite(w io.Writer, src *gguf.File, opt Options) (*Result, error) {
 		data := src.TensorData(ti)
 		outBytes := int64(gw.Tensors()[i].Size)
 		pr := Progress{Index: i, Count: len(plan.Tensors), Name: tp.Name, From: tp.From, To: tp.To,
-			TensorBytes: outBytes, BytesIn: res.BytesIn, BytesOut: res.BytesOut}
+			TensorBytes: outBytes, SourceBytes: int64(len(data)), BytesIn: res.BytesIn, BytesOut: res.BytesOut}
 		report := func(n int64) {
 			if opt.Progress != nil {
 				pr.TensorDone += n
