@@ -104,18 +104,10 @@ func (c *Context) Graph() *tensor.Graph { return c.g }
 // last token ([n_vocab]) or, when all is set, of every token (row-major
 // [len(tokens)][n_vocab]). The slice is reused by the next call.
 func (c *Context) Decode(tokens []int32, all bool) ([]float32, error) {
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("model: decode: no tokens")
-	}
-	if c.nPast+len(tokens) > c.kv.Size {
-		return nil, fmt.Errorf("%w: %d positions used, %d more do not fit in %d", ErrContextFull, c.nPast, len(tokens), c.kv.Size)
+	if err := c.check(tokens); err != nil {
+		return nil, err
 	}
 	nv := c.m.HP.NVocab
-	for i, t := range tokens {
-		if t < 0 || int(t) >= nv {
-			return nil, fmt.Errorf("model: decode: token %d at index %d is outside the vocabulary (0..%d)", t, i, nv-1)
-		}
-	}
 	nOut := 1
 	if all {
 		nOut = len(tokens)
@@ -146,16 +138,55 @@ func (c *Context) Decode(tokens []int32, all bool) ([]float32, error) {
 	return c.logits, nil
 }
 
+// DecodeEmbed evaluates tokens like Decode and returns the final
+// normalised hidden state of every token (row-major [len(tokens)][n_embd]),
+// for embedding models and pooled sentence embeddings.
+func (c *Context) DecodeEmbed(tokens []int32) ([]float32, error) {
+	if err := c.check(tokens); err != nil {
+		return nil, err
+	}
+	ne := c.m.HP.NEmbd
+	out := make([]float32, len(tokens)*ne)
+	for start := 0; start < len(tokens); start += c.batchSize {
+		chunk := tokens[start:min(start+c.batchSize, len(tokens))]
+		if err := c.run(chunk, out[start*ne:(start+len(chunk))*ne], ne, true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (c *Context) check(tokens []int32) error {
+	if len(tokens) == 0 {
+		return fmt.Errorf("model: decode: no tokens")
+	}
+	if c.nPast+len(tokens) > c.kv.Size {
+		return fmt.Errorf("%w: %d positions used, %d more do not fit in %d", ErrContextFull, c.nPast, len(tokens), c.kv.Size)
+	}
+	nv := c.m.HP.NVocab
+	for i, t := range tokens {
+		if t < 0 || int(t) >= nv {
+			return fmt.Errorf("model: decode: token %d at index %d is outside the vocabulary (0..%d)", t, i, nv-1)
+		}
+	}
+	return nil
+}
+
 // step evaluates one batch. dst receives the logits of every token of the
 // batch (len(dst) = len(tokens)·n_vocab), or of its last token
 // (len(dst) = n_vocab); nil computes no logits.
 func (c *Context) step(tokens []int32, dst []float32) error {
+	return c.run(tokens, dst, c.m.HP.NVocab, false)
+}
+
+// run evaluates one batch; dst receives rows of width values (logits or
+// hidden states).
+func (c *Context) run(tokens []int32, dst []float32, width int, embed bool) error {
 	g := c.g
 	g.Reset()
 	n := len(tokens)
-	nv := c.m.HP.NVocab
-	nOut := len(dst) / nv
-	b := &Batch{NTokens: n, Pos0: c.nPast, KV: c.kv}
+	nOut := len(dst) / width
+	b := &Batch{NTokens: n, Pos0: c.nPast, KV: c.kv, Embed: embed}
 	b.Tokens = g.Input(quant.I32, n)
 	b.Pos = g.Input(quant.I32, n)
 	toks, _ := b.Tokens.I32()

@@ -120,6 +120,9 @@ func (a *gemma) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 		x = g.Add(h, x)
 	}
 	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
+	if b.Embed {
+		return x
+	}
 	logits := g.MulMat(a.output, x)
 	if a.finalSoftcap != 0 {
 		logits = g.Softcap(logits, a.finalSoftcap)

@@ -16,7 +16,8 @@ import (
 // Arch is one loaded architecture: its weights bound and its forward pass.
 type Arch interface {
 	// Forward appends the forward pass of batch b to g and returns the F32
-	// logits [n_vocab, len(b.Outputs)].
+	// logits [n_vocab, len(b.Outputs)], or with b.Embed the final normalised
+	// hidden states [n_embd, len(b.Outputs)].
 	Forward(g *tensor.Graph, b *Batch) *tensor.Tensor
 }
 
@@ -160,6 +161,7 @@ type Batch struct {
 	NTokens int
 	Pos0    int // position of the first token
 	KV      *KVCache
+	Embed   bool // return hidden states instead of logits
 }
 
 // NKV returns how many cache positions the batch attends over.

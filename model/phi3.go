@@ -77,5 +77,8 @@ func (a *phi3) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 		x = g.Add(h, x)
 	}
 	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
+	if b.Embed {
+		return x
+	}
 	return g.MulMat(a.output, x)
 }

@@ -45,5 +45,8 @@ func (a *qwen2) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 		x = g.Add(h, x)
 	}
 	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
+	if b.Embed {
+		return x
+	}
 	return g.MulMat(a.output, x)
 }
