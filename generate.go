@@ -67,28 +67,39 @@ type Stats struct {
 }
 
 // Generate tokenizes prompt (adding BOS as the model's vocabulary asks)
-// and generates a continuation, yielding tokens as they are sampled.
-// Cancelling ctx stops generation within one token.
+// and generates a continuation on the model's default session, yielding
+// tokens as they are sampled. Cancelling ctx stops generation within one
+// token.
 func (m *Model) Generate(ctx context.Context, prompt string, opts GenerateOptions) iter.Seq2[Token, error] {
-	return func(yield func(Token, error) bool) {
-		toks := m.m.Tok.Encode(prompt, true, !opts.RawPrompt)
-		m.generate(ctx, toks, opts, yield)
-	}
+	return m.def.Generate(ctx, prompt, opts)
 }
 
 // GenerateTokens is Generate for a prompt that is already tokenized.
 func (m *Model) GenerateTokens(ctx context.Context, prompt []int32, opts GenerateOptions) iter.Seq2[Token, error] {
-	return func(yield func(Token, error) bool) { m.generate(ctx, prompt, opts, yield) }
+	return m.def.GenerateTokens(ctx, prompt, opts)
 }
 
-func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptions, yield func(Token, error) bool) {
-	if !m.mu.TryLock() {
+// Generate is Model.Generate on this session.
+func (s *Session) Generate(ctx context.Context, prompt string, opts GenerateOptions) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) {
+		toks := s.m.m.Tok.Encode(prompt, true, !opts.RawPrompt)
+		s.generate(ctx, toks, opts, yield)
+	}
+}
+
+// GenerateTokens is Model.GenerateTokens on this session.
+func (s *Session) GenerateTokens(ctx context.Context, prompt []int32, opts GenerateOptions) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) { s.generate(ctx, prompt, opts, yield) }
+}
+
+func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOptions, yield func(Token, error) bool) {
+	if !s.mu.TryLock() {
 		yield(Token{}, ErrBusy)
 		return
 	}
-	defer m.mu.Unlock()
-	if m.ctx == nil {
-		yield(Token{}, errors.New("gollm: model is closed"))
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		yield(Token{}, errors.New("gollm: session is closed"))
 		return
 	}
 	st := Stats{PromptTokens: len(prompt)}
@@ -101,7 +112,7 @@ func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		yield(Token{}, errors.New("gollm: empty prompt (the model's vocabulary adds no BOS token)"))
 		return
 	}
-	size := m.ctx.Size()
+	size := s.ctx.Size()
 	if len(prompt) >= size {
 		yield(Token{}, fmt.Errorf("gollm: prompt is %d tokens, the context holds %d (raise the context size)", len(prompt), size))
 		return
@@ -111,19 +122,19 @@ func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptio
 		yield(Token{}, err)
 		return
 	}
-	tok := m.m.Tok
+	tok := s.m.m.Tok
 
 	// Reuse the longest prefix already in the cache.
 	t0 := time.Now()
-	p := commonPrefix(m.history, prompt)
+	p := commonPrefix(s.history, prompt)
 	if p == len(prompt) {
 		p-- // the last prompt token must be evaluated again for its logits
 	}
-	m.ctx.Truncate(p)
-	m.history = append(m.history[:p], prompt[p:]...)
-	logits, err := m.ctx.Decode(prompt[p:], false)
+	s.ctx.Truncate(p)
+	s.history = append(s.history[:p], prompt[p:]...)
+	logits, err := s.ctx.Decode(prompt[p:], false)
 	if err != nil {
-		m.history = m.history[:m.ctx.Pos()]
+		s.history = s.history[:s.ctx.Pos()]
 		yield(Token{}, err)
 		return
 	}
@@ -173,7 +184,7 @@ func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptio
 			st.StopReason = "stop"
 			return
 		}
-		if m.ctx.Pos() == size {
+		if s.ctx.Pos() == size {
 			if !opts.ContextShift {
 				st.StopReason = "context"
 				if s := stops.flush(dec.Flush()); s != "" {
@@ -181,15 +192,15 @@ func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptio
 				}
 				return
 			}
-			if err := m.shift(keep); err != nil {
+			if err := s.shift(keep); err != nil {
 				yield(Token{}, err)
 				return
 			}
 			st.ContextShifts++
 		}
-		m.history = append(m.history, id)
-		if logits, err = m.ctx.Decode([]int32{id}, false); err != nil {
-			m.history = m.history[:m.ctx.Pos()]
+		s.history = append(s.history, id)
+		if logits, err = s.ctx.Decode([]int32{id}, false); err != nil {
+			s.history = s.history[:s.ctx.Pos()]
 			yield(Token{}, err)
 			return
 		}
@@ -204,15 +215,15 @@ func (m *Model) generate(ctx context.Context, prompt []int32, opts GenerateOptio
 // tokens, drop half of the rest, and continue. The kept tokens after the
 // gap are evaluated again at their new positions (exact, where rotating the
 // cached keys would add rounding).
-func (m *Model) shift(keep int) error {
-	n := m.ctx.Pos()
+func (s *Session) shift(keep int) error {
+	n := s.ctx.Pos()
 	keep = min(keep, n-2)
 	discard := (n - keep) / 2
-	h := append(m.history[:keep:keep], m.history[keep+discard:n]...)
-	m.history = h
-	m.ctx.Truncate(keep)
+	h := append(s.history[:keep:keep], s.history[keep+discard:n]...)
+	s.history = h
+	s.ctx.Truncate(keep)
 	if len(h) > keep {
-		if _, err := m.ctx.Decode(h[keep:], false); err != nil {
+		if _, err := s.ctx.Decode(h[keep:], false); err != nil {
 			return fmt.Errorf("gollm: context shift: %w", err)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gollm/gollm/chat"
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/model"
 	"github.com/gollm/gollm/quant"
@@ -75,12 +76,15 @@ type Model struct {
 	file    *gguf.File
 	m       *model.Model
 	be      tensor.Backend
-	ctx     *model.Context
 	cfg     config
 	loadDur time.Duration
+	tmpl    *chat.Template
+	tmplErr error // why the file's template could not be used (a fallback is in tmpl)
 
-	mu      sync.Mutex // held by the running generation
-	history []int32    // tokens whose keys and values are in ctx
+	mu       sync.Mutex
+	def      *Session // the session Model.Generate and Model.Chat use
+	sessions map[*Session]bool
+	closed   bool
 }
 
 // Load opens a GGUF file and prepares it for generation.
@@ -127,22 +131,29 @@ func load(f *gguf.File, name string, start time.Time, opts []Option) (*Model, er
 	if err != nil {
 		return nil, err
 	}
-	be := tensor.NewCPU(cfg.threads)
-	ctx, err := mm.NewContext(model.ContextParams{CtxSize: cfg.ctxSize, BatchSize: cfg.batchSize, KVType: cfg.kvType, Backend: be})
-	if err != nil {
-		be.Close()
+	m := &Model{name: name, file: f, m: mm, cfg: cfg, sessions: map[*Session]bool{}}
+	src, _ := f.String("tokenizer.chat_template")
+	m.tmpl, m.tmplErr = chat.Load(src)
+	m.be = tensor.NewCPU(cfg.threads)
+	if m.def, err = m.NewSession(); err != nil {
+		m.be.Close()
 		return nil, err
 	}
-	return &Model{name: name, file: f, m: mm, be: be, ctx: ctx, cfg: cfg, loadDur: time.Since(start)}, nil
+	m.loadDur = time.Since(start)
+	return m, nil
 }
 
-// Close releases the model's memory and threads.
+// Close releases the model's memory and threads. Generations still
+// running fail at their next token.
 func (m *Model) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ctx != nil {
-		m.ctx.Close()
-		m.ctx = nil
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	for s := range m.sessions {
+		s.close()
 	}
 	if m.be != nil {
 		m.be.Close()
@@ -177,7 +188,7 @@ func (m *Model) Info() Info {
 	}
 	return Info{
 		Name: m.name, Architecture: m.m.HP.Arch, Parameters: params, FileSize: m.file.Size(),
-		ContextSize: m.ctx.Size(), TrainContext: m.m.HP.CtxTrain, VocabSize: m.m.HP.NVocab,
+		ContextSize: m.def.ctx.Size(), TrainContext: m.m.HP.CtxTrain, VocabSize: m.m.HP.NVocab,
 		Threads: m.cfg.threads, LoadDuration: m.loadDur,
 	}
 }

@@ -33,13 +33,13 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	var (
-		prompt                    string
-		n                         int
-		sp                        = gollm.DefaultSamplerParams()
-		seed                      int64
-		verbose, ignoreEOS, shift bool
-		stops                     stringList
-		keep                      int
+		prompt, system                      string
+		n                                   int
+		sp                                  = gollm.DefaultSamplerParams()
+		seed                                int64
+		verbose, ignoreEOS, shift, chatMode bool
+		stops                               stringList
+		keep                                int
 	)
 	fs.StringVar(&prompt, "p", "", "the `prompt` (or a positional argument, or standard input)")
 	fs.StringVar(&prompt, "prompt", "", "the `prompt` (same as -p)")
@@ -64,6 +64,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&ignoreEOS, "ignore-eos", false, "keep generating after end-of-text tokens")
 	fs.IntVar(&keep, "keep", 0, "prompt `tokens` kept when the context shifts (-1: all)")
 	fs.BoolVar(&shift, "context-shift", false, "when the context is full, drop half of it and go on (default: stop)")
+	fs.BoolVar(&chatMode, "chat", false, "format the prompt with the model's chat template as a user message")
+	fs.StringVar(&system, "system", "", "system `message` for --chat")
 	fs.BoolVar(&verbose, "verbose", false, "print model metadata, prompt tokens and kernel implementations")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -79,6 +81,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("--keep must be -1 or more (got %d)", keep)
 	case prompt != "" && len(pos) > 0:
 		return usageErrorf("give the prompt either with -p or as an argument, not both")
+	case system != "" && !chatMode:
+		return usageErrorf("--system needs --chat")
 	case len(pos) > 1:
 		return usageErrorf("too many arguments (quote the prompt): %q", pos)
 	}
@@ -114,6 +118,22 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "kernels: %s\n", strings.Join(impl, " | "))
 	}
 	text := prompt
+	if chatMode {
+		var msgs []gollm.Message
+		if system != "" {
+			msgs = append(msgs, gollm.Message{Role: "system", Content: system})
+		}
+		msgs = append(msgs, gollm.Message{Role: "user", Content: prompt})
+		if text, err = m.ChatPrompt(msgs, gollm.ChatOptions{}); err != nil {
+			return fmt.Errorf("chat template: %w", err)
+		}
+		if verbose {
+			if terr := m.TemplateError(); terr != nil {
+				fmt.Fprintf(stderr, "chat template: %v\n", terr)
+			}
+			fmt.Fprintf(stderr, "chat prompt: %q\n", text)
+		}
+	}
 	if verbose {
 		fmt.Fprintf(stderr, "prompt tokens: %v\n", m.Tokenize(text, true))
 	}
@@ -122,7 +142,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	var st gollm.Stats
 	out := bufio.NewWriter(stdout)
-	fmt.Fprint(out, prompt)
+	if !chatMode {
+		fmt.Fprint(out, prompt)
+	}
 	out.Flush()
 	for tok, err := range m.Generate(ctx, text, gollm.GenerateOptions{
 		MaxTokens: n, Sampler: sp, Stop: stops, IgnoreEOS: ignoreEOS, ContextShift: shift, Keep: keep, Stats: &st,
