@@ -229,6 +229,9 @@ func MakeFile(path string, opt MakeOptions) (res *MakeResult, err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err = tmp.Chmod(0o644); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
 	if res, err = Make(tmp, opt); err != nil {
 		return nil, err
 	}

@@ -75,6 +75,9 @@ func RewriteFile(path string, src *gguf.File, opt Options) (res *Result, err err
 			os.Remove(tmp.Name())
 		}
 	}()
+	if err = tmp.Chmod(0o644); err != nil {
+		return nil, fmt.Errorf("quantize: %w", err)
+	}
 	if res, err = Rewrite(tmp, src, opt); err != nil {
 		return nil, err
 	}
