@@ -219,8 +219,13 @@ func (b *progressBar) draw(newline bool) {
 	if p.TensorBytes > 0 {
 		frac = float64(p.TensorDone) / float64(p.TensorBytes)
 	}
-	in := float64(p.BytesIn) + frac*float64(p.SourceBytes)
-	rate := in / 1e6 / max(time.Since(b.start).Seconds(), 1e-9)
+	// Rate of source bytes consumed; of bytes written when there is no
+	// source (a synthetic model).
+	done := float64(p.BytesIn) + frac*float64(p.SourceBytes)
+	if p.BytesIn == 0 && p.SourceBytes == 0 {
+		done = float64(p.BytesOut)
+	}
+	rate := done / 1e6 / max(time.Since(b.start).Seconds(), 1e-9)
 	const width = 20
 	filled := int(frac * width)
 	bar := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
