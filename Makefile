@@ -3,7 +3,7 @@
 GO        ?= go
 QEMU      ?= qemu-aarch64 -cpu max
 # Packages cheap enough to run under the race detector on every test run.
-RACE_PKGS ?= ./gguf ./tensor ./server/...
+RACE_PKGS ?= ./gguf ./tensor $(if $(wildcard server),./server/...)
 
 .PHONY: all build test vet unit race arm64 darwin fuzz bench clean
 
