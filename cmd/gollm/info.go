@@ -177,6 +177,22 @@ type infoSummaryJSON struct {
 	ExpertFeedForwardLength uint64  `json:"expert_feed_forward_length,omitempty"`
 }
 
+// infoArchExtras are hyperparameters that only some architectures store
+// (sliding windows, soft-capping, partial or scaled rotary embeddings).
+var infoArchExtras = []struct{ key, label string }{
+	{"rope.dimension_count", "rope dimensions"},
+	{"rope.freq_base_swa", "rope freq base (local layers)"},
+	{"rope.scaling.type", "rope scaling"},
+	{"rope.scaling.factor", "rope scaling factor"},
+	{"rope.scaling.original_context_length", "rope original context"},
+	{"attention.key_length", "key length"},
+	{"attention.value_length", "value length"},
+	{"attention.sliding_window", "sliding window"},
+	{"attention.sliding_window_pattern", "sliding window pattern"},
+	{"attn_logit_softcapping", "attention softcap"},
+	{"final_logit_softcapping", "final logit softcap"},
+}
+
 type infoKVJSON struct {
 	Key       string `json:"key"`
 	Type      string `json:"type"`
@@ -514,6 +530,12 @@ func infoPrintFile(w io.Writer, f *gguf.File, r *infoFileJSON, limit, strLimit i
 			row("rope freq base", strconv.FormatFloat(s.RopeFreqBase, 'f', -1, 64))
 		} else if s.Parameters > 0 {
 			row("rope freq base", "10000 (not stored; llama.cpp's default)")
+		}
+		// Settings only some architectures have, shown when present.
+		for _, h := range infoArchExtras {
+			if raw, ok := f.Get(s.Architecture + "." + h.key); ok {
+				row(h.label, infoFormatValue(raw.V, limit, strLimit))
+			}
 		}
 	}
 	if s.VocabSize != 0 {
