@@ -11,15 +11,20 @@
 // for it. Answers are rendered as a small Markdown subset built from DOM
 // nodes with textContent, so model output can never inject markup.
 //
-// Mount Handler for browsers at the root, beside the API routes:
+// Handler answers "/" (and "/index.html") with the page and "/static/…"
+// with its assets; anything else is 404, so it never shadows an API route.
+// With the server package, mount it as the browser index and for the
+// assets:
 //
-//	mux.Handle("GET /", web.Handler())
+//	cfg.Index = web.Handler()                  // GET / from browsers
+//	srv.Handle("GET /static/", web.Handler())  // the page's assets
 //
-// It answers "/" (and "/index.html") with the page and "/static/…" with its
-// assets; anything else is 404, so the API routes keep their own paths. The
-// page refers to its assets by relative URLs and to the API by absolute
-// ones, so it also works mounted under a prefix with http.StripPrefix as
-// long as the API stays at the root.
+// or, on a plain mux, mux.Handle("GET /", web.Handler()). The page refers
+// to its assets by relative URLs and to the API by absolute ones, so it
+// also works mounted under a prefix with http.StripPrefix as long as the
+// API stays at the root. When the server requires an API key, the assets
+// must stay public (a browser sends no key for a script tag) and the key
+// goes in the page's settings, which sends it as a bearer token.
 package web
 
 import (

@@ -12,10 +12,18 @@ async function errorFrom(resp) {
   return new Error(`${resp.status} ${resp.statusText}${text ? ": " + text : ""}`);
 }
 
+// headers returns the request headers, with the API key if one is set.
+function headers(apiKey, json) {
+  const h = {};
+  if (json) h["Content-Type"] = "application/json";
+  if (apiKey) h.Authorization = "Bearer " + apiKey;
+  return h;
+}
+
 // listModels returns [{name, detail}] from /api/tags, or /v1/models when
 // the server has no Ollama API.
-export async function listModels() {
-  let resp = await fetch("/api/tags");
+export async function listModels(apiKey) {
+  let resp = await fetch("/api/tags", { headers: headers(apiKey) });
   if (resp.ok) {
     const j = await resp.json();
     return (j.models ?? []).map((m) => ({
@@ -23,7 +31,7 @@ export async function listModels() {
       detail: [m.details?.parameter_size, m.details?.quantization_level].filter(Boolean).join(" "),
     }));
   }
-  resp = await fetch("/v1/models");
+  resp = await fetch("/v1/models", { headers: headers(apiKey) });
   if (!resp.ok) throw await errorFrom(resp);
   const j = await resp.json();
   return (j.data ?? []).map((m) => ({ name: m.id, detail: "" }));
@@ -48,7 +56,7 @@ async function* lines(body) {
 
 // streamChat sends a conversation and yields events as the answer streams:
 // {content, thinking} pieces, then one {done: true, stats} at the end.
-// settings: {api, model, temperature, top_p, num_predict, seed} (blank
+// settings: {api, model, temperature, top_p, num_predict, seed, api_key} (blank
 // values are left to the server). Abort with signal to stop.
 export async function* streamChat(settings, messages, signal) {
   if (settings.api === "openai") {
@@ -69,7 +77,7 @@ async function* streamOllama(s, messages, signal) {
   };
   const resp = await fetch("/api/chat", {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: headers(s.api_key, true),
     body: JSON.stringify({ model: s.model, messages, stream: true, options }),
     signal,
   });
@@ -104,7 +112,7 @@ async function* streamOpenAI(s, messages, signal) {
   };
   const resp = await fetch("/v1/chat/completions", {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: headers(s.api_key, true),
     body: JSON.stringify(body),
     signal,
   });

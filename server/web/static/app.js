@@ -8,7 +8,7 @@ import { listModels, streamChat } from "./api.js";
 const $ = (id) => document.getElementById(id);
 const CHATS_KEY = "gollm.chats.v1";
 const SETTINGS_KEY = "gollm.settings.v1";
-const settingFields = ["model", "api", "system", "temperature", "top_p", "num_predict", "seed"];
+const settingFields = ["model", "api", "system", "temperature", "top_p", "num_predict", "seed", "api_key"];
 
 function load(key, fallback) {
   try {
@@ -139,7 +139,7 @@ function readSettings() {
 async function loadModels() {
   const sel = $("model");
   try {
-    const models = await listModels();
+    const models = await listModels(settings.api_key);
     sel.replaceChildren();
     for (const m of models) {
       const o = document.createElement("option");
@@ -255,6 +255,7 @@ function init() {
     if (settings[f] !== undefined && f !== "model") $(f).value = settings[f];
     $(f).addEventListener("change", readSettings);
   }
+  $("api_key").addEventListener("change", loadModels);
   if (!settings.api) $("api").value = "ollama";
   $("new-chat").addEventListener("click", newChat);
   $("stop").addEventListener("click", stop);
