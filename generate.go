@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gollm/gollm/grammar"
 	"github.com/gollm/gollm/model"
 )
 
@@ -42,6 +43,11 @@ type GenerateOptions struct {
 	// RawPrompt tokenizes the prompt without turning special-token text
 	// (e.g. "<|im_start|>") into special tokens.
 	RawPrompt bool
+	// Grammar, when set, constrains the generated text to a formal
+	// language (a GBNF grammar, or a JSON schema compiled by package
+	// grammar): only tokens that keep the text inside the language are
+	// sampled, and generation ends when the grammar is complete.
+	Grammar *grammar.Grammar
 	// Stats, when not nil, receives the generation's statistics when the
 	// sequence ends.
 	Stats *Stats
@@ -123,6 +129,15 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		return
 	}
 	tok := s.m.m.Tok
+	var gf *grammar.TokenFilter
+	var gs *grammar.State
+	if opts.Grammar != nil {
+		if gf, err = s.m.tokenFilter(opts.Grammar); err != nil {
+			yield(Token{}, err)
+			return
+		}
+		gs = opts.Grammar.NewState()
+	}
 
 	// Reuse the longest prefix already in the cache.
 	t0 := time.Now()
@@ -162,8 +177,20 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			return
 		}
 		id := sampler.Sample(logits)
+		if gf != nil && (id < 0 || !gf.Allowed(gs, int(id))) {
+			// llama.cpp's order: try the sampled token first, mask the
+			// whole vocabulary only when the grammar rejects it.
+			if err := gf.MaskLogits(gs, logits); err != nil {
+				yield(Token{}, fmt.Errorf("gollm: grammar: %w", err))
+				return
+			}
+			id = sampler.Sample(logits)
+			if id >= 0 && !gf.Allowed(gs, int(id)) {
+				id = -1
+			}
+		}
 		if id < 0 {
-			yield(Token{}, errors.New("gollm: the sampler's filters removed every token"))
+			yield(Token{}, errors.New("gollm: no token is allowed (the sampler's filters or the grammar removed every token)"))
 			return
 		}
 		sampler.Accept(id)
@@ -175,7 +202,20 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			}
 			return
 		}
+		if gf != nil {
+			if err := gf.Accept(gs, int(id)); err != nil {
+				yield(Token{}, fmt.Errorf("gollm: grammar: %w", err))
+				return
+			}
+		}
 		text, hit := stops.add(dec.Add(id))
+		if gs != nil && gs.Done() {
+			// The grammar admits nothing more: the text is complete.
+			text += stops.flush(dec.Flush())
+			yield(Token{ID: id, Text: text}, nil)
+			st.StopReason = "stop"
+			return
+		}
 		if !yield(Token{ID: id, Text: text}, nil) {
 			st.StopReason = "cancel"
 			return

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gollm/gollm/chat"
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/grammar"
 	"github.com/gollm/gollm/model"
 	"github.com/gollm/gollm/quant"
 	"github.com/gollm/gollm/tensor"
@@ -80,6 +81,9 @@ type Model struct {
 	loadDur time.Duration
 	tmpl    *chat.Template
 	tmplErr error // why the file's template could not be used (a fallback is in tmpl)
+
+	pieceOnce sync.Once
+	pieces    [][]byte // every token's bytes, for grammar filters
 
 	mu       sync.Mutex
 	def      *Session // the session Model.Generate and Model.Chat use
@@ -191,6 +195,28 @@ func (m *Model) Info() Info {
 		ContextSize: m.def.ctx.Size(), TrainContext: m.m.HP.CtxTrain, VocabSize: m.m.HP.NVocab,
 		Threads: m.cfg.threads, LoadDuration: m.loadDur,
 	}
+}
+
+// tokenFilter returns a grammar filter over the model's vocabulary.
+func (m *Model) tokenFilter(g *grammar.Grammar) (*grammar.TokenFilter, error) {
+	tok := m.m.Tok
+	m.pieceOnce.Do(func() {
+		m.pieces = make([][]byte, tok.VocabSize())
+		for i := range m.pieces {
+			if !tok.IsControl(int32(i)) {
+				m.pieces[i] = tok.Piece(int32(i), false)
+			}
+		}
+	})
+	eog := make([]int, 0, len(tok.EOG()))
+	for _, id := range tok.EOG() {
+		eog = append(eog, int(id))
+	}
+	f, err := grammar.NewTokenFilter(g, m.pieces, eog)
+	if err != nil {
+		return nil, fmt.Errorf("gollm: grammar: %w", err)
+	}
+	return f, nil
 }
 
 // Tokenizer returns the model's tokenizer.
