@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/grammar"
 	"github.com/gollm/gollm/kernels"
 )
 
@@ -33,13 +34,13 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	var mf modelFlags
 	mf.register(fs)
 	var (
-		prompt, system                      string
-		n                                   int
-		sp                                  = gollm.DefaultSamplerParams()
-		seed                                int64
-		verbose, ignoreEOS, shift, chatMode bool
-		stops                               stringList
-		keep                                int
+		prompt, system, grammarFile, schemaFile      string
+		n                                            int
+		sp                                           = gollm.DefaultSamplerParams()
+		seed                                         int64
+		verbose, ignoreEOS, shift, chatMode, anyJSON bool
+		stops                                        stringList
+		keep                                         int
 	)
 	fs.StringVar(&prompt, "p", "", "the `prompt` (or a positional argument, or standard input)")
 	fs.StringVar(&prompt, "prompt", "", "the `prompt` (same as -p)")
@@ -64,6 +65,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&ignoreEOS, "ignore-eos", false, "keep generating after end-of-text tokens")
 	fs.IntVar(&keep, "keep", 0, "prompt `tokens` kept when the context shifts (-1: all)")
 	fs.BoolVar(&shift, "context-shift", false, "when the context is full, drop half of it and go on (default: stop)")
+	fs.StringVar(&grammarFile, "grammar", "", "constrain the output to the GBNF grammar in `file`")
+	fs.StringVar(&schemaFile, "json-schema", "", "constrain the output to the JSON schema in `file`")
+	fs.BoolVar(&anyJSON, "json", false, "constrain the output to a JSON value")
 	fs.BoolVar(&chatMode, "chat", false, "format the prompt with the model's chat template as a user message")
 	fs.StringVar(&system, "system", "", "system `message` for --chat")
 	fs.BoolVar(&verbose, "verbose", false, "print model metadata, prompt tokens and kernel implementations")
@@ -88,6 +92,10 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(pos) == 1 {
 		prompt = pos[0]
+	}
+	g, err := loadGrammar(grammarFile, schemaFile, anyJSON)
+	if err != nil {
+		return err
 	}
 	if prompt == "" && len(pos) == 0 && !isTerminal(os.Stdin) {
 		b, err := io.ReadAll(os.Stdin)
@@ -147,7 +155,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	out.Flush()
 	for tok, err := range m.Generate(ctx, text, gollm.GenerateOptions{
-		MaxTokens: n, Sampler: sp, Stop: stops, IgnoreEOS: ignoreEOS, ContextShift: shift, Keep: keep, Stats: &st,
+		Grammar: g, MaxTokens: n, Sampler: sp, Stop: stops, IgnoreEOS: ignoreEOS, ContextShift: shift, Keep: keep, Stats: &st,
 	}) {
 		if err != nil {
 			if ctx.Err() != nil {
@@ -162,6 +170,44 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	out.Flush()
 	printTimings(stderr, info, st)
 	return nil
+}
+
+// loadGrammar compiles the output constraint the flags ask for (at most
+// one), before any model is loaded, so that a bad grammar fails fast.
+func loadGrammar(grammarFile, schemaFile string, anyJSON bool) (*grammar.Grammar, error) {
+	n := 0
+	for _, set := range []bool{grammarFile != "", schemaFile != "", anyJSON} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return nil, usageErrorf("give at most one of --grammar, --json-schema and --json")
+	case anyJSON:
+		return grammar.AnyJSON(), nil
+	case grammarFile != "":
+		src, err := os.ReadFile(grammarFile)
+		if err != nil {
+			return nil, err
+		}
+		g, err := grammar.Parse(string(src))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", grammarFile, err)
+		}
+		return g, nil
+	case schemaFile != "":
+		src, err := os.ReadFile(schemaFile)
+		if err != nil {
+			return nil, err
+		}
+		g, err := grammar.CompileJSONSchema(src, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", schemaFile, err)
+		}
+		return g, nil
+	}
+	return nil, nil
 }
 
 // printTimings prints llama.cpp's end-of-run performance summary.

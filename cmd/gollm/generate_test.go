@@ -87,6 +87,10 @@ func TestGenerateBadInput(t *testing.T) {
 		}
 		return kv, ti, d
 	})
+	neverEnds := filepath.Join(t.TempDir(), "loop.gbnf")
+	if err := os.WriteFile(neverEnds, []byte(`root ::= "a" root`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -102,6 +106,8 @@ func TestGenerateBadInput(t *testing.T) {
 		{"missing tensor", []string{"generate", "-m", missing, "hi"}, 1, `missing tensor "blk.3.ffn_up.weight"`},
 		{"wrong shape", []string{"generate", "-m", misshaped, "hi"}, 1, `tensor "blk.0.attn_k.weight" has shape [32 64], want [64 32]`},
 		{"prompt longer than context", []string{"generate", "-c", "8", strings.Repeat("Once upon a time ", 8)}, 1, "the context holds 8"},
+		{"grammar that never ends", []string{"generate", "--grammar", neverEnds, "hi"}, 1, "never"},
+		{"two constraints", []string{"generate", "--json", "--grammar", neverEnds, "hi"}, 2, "at most one"},
 		{"bad cache type", []string{"generate", "--cache-type", "q2", "hi"}, 2, "--cache-type must be"},
 	}
 	for _, tc := range tests {
@@ -119,6 +125,18 @@ func TestGenerateBadInput(t *testing.T) {
 				t.Errorf("stack trace in output:\n%s", errOut)
 			}
 		})
+	}
+}
+
+func TestGenerateJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, "generate", "--json", "--seed", "3", "-c", "512", "Once upon a time")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	doc := strings.TrimPrefix(out, "Once upon a time")
+	var v any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		t.Errorf("--json output is not JSON: %v\n%q", err, doc)
 	}
 }
 
