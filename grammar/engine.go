@@ -58,6 +58,9 @@ type engine struct {
 	// row is all 0.
 	trans   []int32
 	initial int32
+	// loops[set] holds the bytes that lead from set back to set, as a
+	// trie need mask (see needBits in tokens.go), or loopsUnknown.
+	loops []uint64
 	// overflow records transitions refused for needing more than
 	// maxStacks stacks.
 	overflow map[[2]int32]bool
@@ -106,6 +109,7 @@ func (e *engine) reset() {
 	e.setID = map[string]int32{"": 0}
 	e.overflow = nil
 	e.canEnd = append(e.canEnd[:0], false)
+	e.loops = append(e.loops[:0], 0)
 	e.trans = e.trans[:0]
 	for i := 0; i < e.ncls; i++ {
 		e.trans = append(e.trans, 0)
@@ -202,6 +206,7 @@ func (e *engine) internSet() int32 {
 	e.setData = append(e.setData, e.out...)
 	e.setOff = append(e.setOff, int32(len(e.setData)))
 	e.canEnd = append(e.canEnd, e.out[0] == 0)
+	e.loops = append(e.loops, loopsUnknown)
 	for i := 0; i < e.ncls; i++ {
 		e.trans = append(e.trans, unknown)
 	}
@@ -255,6 +260,81 @@ func (e *engine) compute(s int32, c uint8) int32 {
 	return t
 }
 
+// loopsUnknown marks a set whose loops are not computed yet; selfLoops
+// never returns it.
+const loopsUnknown = needNever
+
+// utf8Sequences are the byte ranges of every well-formed multi-byte UTF-8
+// character.
+var utf8Sequences = [][][2]byte{
+	{{0xC2, 0xDF}, {0x80, 0xBF}},
+	{{0xE0, 0xE0}, {0xA0, 0xBF}, {0x80, 0xBF}},
+	{{0xE1, 0xEC}, {0x80, 0xBF}, {0x80, 0xBF}},
+	{{0xED, 0xED}, {0x80, 0x9F}, {0x80, 0xBF}},
+	{{0xEE, 0xEF}, {0x80, 0xBF}, {0x80, 0xBF}},
+	{{0xF0, 0xF0}, {0x90, 0xBF}, {0x80, 0xBF}, {0x80, 0xBF}},
+	{{0xF1, 0xF3}, {0x80, 0xBF}, {0x80, 0xBF}, {0x80, 0xBF}},
+	{{0xF4, 0xF4}, {0x80, 0x8F}, {0x80, 0xBF}, {0x80, 0xBF}},
+}
+
+// selfLoops returns the bytes that lead from set s back to s, as a trie
+// need mask: the bit of each ASCII byte class that loops (a bit shared by
+// several classes only if all of them loop), and needNonASCII if every
+// multi-byte character leads back to s through live sets.
+func (e *engine) selfLoops(s int32) uint64 {
+	var loops, other uint64
+	var ascii [256]bool
+	for b := 0; b < 0x80; b++ {
+		ascii[e.g.classOf[b]] = true
+	}
+	for c := 0; c < e.ncls; c++ {
+		if !ascii[c] {
+			continue
+		}
+		if e.step(s, uint8(c)) == s {
+			loops |= classBit(uint8(c))
+		} else {
+			other |= classBit(uint8(c))
+		}
+	}
+	loops &^= other
+	if e.allCharsLoop(s) {
+		loops |= needNonASCII
+	}
+	e.loops[s] = loops
+	return loops
+}
+
+// allCharsLoop reports whether every multi-byte character leads from set s
+// back to s without dying on the way.
+func (e *engine) allCharsLoop(s int32) bool {
+	var walk func(seq [][2]byte, from int32) bool
+	walk = func(seq [][2]byte, from int32) bool {
+		if len(seq) == 0 {
+			return from == s
+		}
+		var seen [256]bool
+		for b := int(seq[0][0]); b <= int(seq[0][1]); b++ {
+			c := e.g.classOf[b]
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			next := e.step(from, c)
+			if next == 0 || !walk(seq[1:], next) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, seq := range utf8Sequences {
+		if !walk(seq, s) {
+			return false
+		}
+	}
+	return true
+}
+
 // run feeds b from set s and returns the final set (0 if b is rejected),
 // how many bytes were consumed before the set died, and the last live set.
 func (e *engine) run(s int32, b []byte) (next int32, n int, last int32) {
@@ -290,6 +370,7 @@ func (e *engine) rebase(s int32) int32 {
 	e.frames = nil
 	e.mark = nil
 	e.setOff, e.setData, e.trans, e.canEnd = nil, nil, nil, nil
+	e.loops = nil
 	e.reset()
 	var copyFrame func(n int32) int32
 	copyFrame = func(n int32) int32 {

@@ -20,23 +20,92 @@ type TokenFilter struct {
 	isEOG   []bool
 	eog     []int32
 
-	// The trie, in preorder; node 0 is the root. Node i's subtree is
-	// nodes[i:nodes[i].skip].
+	// The trie, in preorder; node 0 is the root, and a sentinel closes the
+	// array. Node i's subtree is nodes[i:nodes[i].skip].
 	nodes    []trieNode
 	maxDepth int
-	// dupNext chains tokens with identical pieces: the next token with the
-	// same piece, or -1.
-	dupNext []int32
+	// order lists the tokens in trie preorder: those whose piece ends at
+	// node i are order[nodes[i].first:nodes[i+1].first], and those of node
+	// i's subtree are order[nodes[i].first:nodes[nodes[i].skip].first].
+	order []int32
 }
 
 // trieNode is one vocabulary-trie node: the byte class of the edge into it
 // (a grammar byte class, so the walk needs no byte lookup), its depth, the
-// end of its subtree, and the first token whose piece ends here (-1: none).
+// end of its subtree, its first token in order, and what the bytes below it
+// need for the whole subtree to be allowed at once (see needBits).
 type trieNode struct {
+	need  uint64
 	skip  int32
-	tok   int32
+	first int32
 	depth uint16
 	class uint8
+}
+
+// A trie node's need mask and a set's loops mask use the same bits: bit
+// c%62 for each byte class c that holds an ASCII byte (classes past 62
+// share bits), needNonASCII for multi-byte characters, and needNever for
+// what no set provides. The subtree under a node whose set is s is allowed
+// as a whole when need &^ loops(s) == 0: every byte below leads from s
+// back to s.
+const (
+	needNonASCII = 1 << 62 // bytes >= 0x80 below, all in valid UTF-8
+	needNever    = 1 << 63 // invalid UTF-8 below, or the node is inside a character
+)
+
+// classBit is the need/loops bit of byte class c.
+func classBit(c uint8) uint64 { return 1 << (c % 62) }
+
+// utf8Step advances a UTF-8 validator: state 0 is between characters; 1, 2
+// and 3 expect that many continuation bytes; 4 (after E0), 5 (after ED), 6
+// (after F0) and 7 (after F4) expect a restricted second byte; -1 is
+// invalid.
+func utf8Step(state int8, b byte) int8 {
+	switch state {
+	case -1:
+		return -1
+	case 0:
+		switch {
+		case b < 0x80:
+			return 0
+		case b >= 0xC2 && b <= 0xDF:
+			return 1
+		case b == 0xE0:
+			return 4
+		case b == 0xED:
+			return 5
+		case b >= 0xE1 && b <= 0xEF:
+			return 2
+		case b == 0xF0:
+			return 6
+		case b == 0xF4:
+			return 7
+		case b >= 0xF1 && b <= 0xF3:
+			return 3
+		}
+		return -1
+	case 4:
+		if b >= 0xA0 && b <= 0xBF {
+			return 1
+		}
+	case 5:
+		if b >= 0x80 && b <= 0x9F {
+			return 1
+		}
+	case 6:
+		if b >= 0x90 && b <= 0xBF {
+			return 2
+		}
+	case 7:
+		if b >= 0x80 && b <= 0x8F {
+			return 2
+		}
+	default: // 1, 2, 3
+		if b >= 0x80 && b <= 0xBF {
+			return state - 1
+		}
+	}
+	return -1
 }
 
 // NewTokenFilter prepares grammar g for a vocabulary. pieces[id] is the text
@@ -55,7 +124,6 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 		nTokens: len(pieces),
 		pieces:  make([][]byte, len(pieces)),
 		isEOG:   make([]bool, len(pieces)),
-		dupNext: make([]int32, len(pieces)),
 	}
 	for _, id := range eogTokens {
 		if id < 0 || id >= len(pieces) {
@@ -72,7 +140,6 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 			return nil, fmt.Errorf("grammar: NewTokenFilter: token %d piece is %d bytes long", id, len(p))
 		}
 		f.pieces[id] = bytes.Clone(p)
-		f.dupNext[id] = -1
 		if len(p) > 0 && !f.isEOG[id] {
 			ids = append(ids, int32(id))
 		}
@@ -85,11 +152,33 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 	})
 
 	// Build the preorder trie from the sorted pieces: each piece shares the
-	// path of its longest common prefix with the previous one.
-	f.nodes = append(f.nodes, trieNode{tok: -1})
-	path := []int32{0} // path[d] is the node at depth d
+	// path of its longest common prefix with the previous one. Tokens come
+	// in preorder too, so each node's tokens are a run of order.
+	f.nodes = append(f.nodes, trieNode{})
+	path := []int32{0}     // path[d] is the node at depth d
+	utf8State := []int8{0} // the validator state at path[d]
+	below := []uint64{0}   // need bits of the bytes below path[d]
 	var prev []byte
-	lastTok := map[int32]int32{} // node -> last token chained there
+	closeNode := func(d int) { // close path[d], folding it into its parent
+		nd := &f.nodes[path[d]]
+		nd.skip = int32(len(f.nodes))
+		nd.need = below[d]
+		if utf8State[d] != 0 {
+			nd.need |= needNever
+		}
+		if d > 0 {
+			var bits uint64
+			switch {
+			case utf8State[d] < 0:
+				bits = needNever
+			case prev[d-1] >= 0x80:
+				bits = needNonASCII
+			default:
+				bits = classBit(nd.class)
+			}
+			below[d-1] |= below[d] | bits
+		}
+	}
 	for _, id := range ids {
 		p := f.pieces[id]
 		lcp := 0
@@ -97,26 +186,24 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 			lcp++
 		}
 		for len(path)-1 > lcp { // close the subtrees left behind
-			f.nodes[path[len(path)-1]].skip = int32(len(f.nodes))
-			path = path[:len(path)-1]
+			closeNode(len(path) - 1)
+			path, utf8State, below = path[:len(path)-1], utf8State[:len(utf8State)-1], below[:len(below)-1]
 		}
-		for d := lcp; d < len(p); d++ {
-			f.nodes = append(f.nodes, trieNode{tok: -1, depth: uint16(d + 1), class: g.classOf[p[d]]})
-			path = append(path, int32(len(f.nodes)-1))
-		}
-		n := path[len(p)]
-		if f.nodes[n].tok < 0 {
-			f.nodes[n].tok = id
-		} else {
-			f.dupNext[lastTok[n]] = id
-		}
-		lastTok[n] = id
-		f.maxDepth = max(f.maxDepth, len(p))
 		prev = p
+		for d := lcp; d < len(p); d++ {
+			f.nodes = append(f.nodes, trieNode{first: int32(len(f.order)), depth: uint16(d + 1), class: g.classOf[p[d]]})
+			path = append(path, int32(len(f.nodes)-1))
+			utf8State = append(utf8State, utf8Step(utf8State[d], p[d]))
+			below = append(below, 0)
+		}
+		f.order = append(f.order, id)
+		f.maxDepth = max(f.maxDepth, len(p))
 	}
-	for _, n := range path {
-		f.nodes[n].skip = int32(len(f.nodes))
+	for len(path) > 0 {
+		closeNode(len(path) - 1)
+		path, utf8State, below = path[:len(path)-1], utf8State[:len(utf8State)-1], below[:len(below)-1]
 	}
+	f.nodes = append(f.nodes, trieNode{first: int32(len(f.order))}) // sentinel
 	return f, nil
 }
 
@@ -251,7 +338,9 @@ func (f *TokenFilter) walk(s *State, allowed []uint64) {
 	sets[0] = s.cur
 	ncls := e.ncls
 	nodes := f.nodes
-	for i := 1; i < len(nodes); {
+	order := f.order
+	last := len(nodes) - 1 // the sentinel
+	for i := 1; i < last; {
 		n := &nodes[i]
 		from := sets[n.depth-1]
 		next := e.trans[int(from)*ncls+int(n.class)]
@@ -262,11 +351,23 @@ func (f *TokenFilter) walk(s *State, allowed []uint64) {
 			i = int(n.skip)
 			continue
 		}
-		sets[n.depth] = next
-		for t := n.tok; t >= 0; t = f.dupNext[t] {
+		end := nodes[i+1].first
+		loops := e.loops[next]
+		if loops == loopsUnknown {
+			loops = e.selfLoops(next)
+		}
+		if n.need&^loops == 0 {
+			// Every byte below stays in next: the whole subtree is
+			// allowed.
+			end = nodes[n.skip].first
+			i = int(n.skip)
+		} else {
+			sets[n.depth] = next
+			i++
+		}
+		for _, t := range order[n.first:end] {
 			allowed[t>>6] |= 1 << (uint(t) & 63)
 		}
-		i++
 	}
 	if e.canEnd[s.cur] {
 		for _, t := range f.eog {

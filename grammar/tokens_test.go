@@ -308,3 +308,54 @@ func TestMaskCacheEviction(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskShortcuts checks masks on grammars where some or all characters
+// loop (so whole trie subtrees are allowed at once), including multi-byte
+// ones, against each token checked on its own, along random walks.
+func TestMaskShortcuts(t *testing.T) {
+	grammars := []string{
+		`root ::= [^"]* "\""`,
+		`root ::= [^é]*`,
+		`root ::= .* "x"`,
+		`root ::= ([a-z] | [ぁ-ゟ])* "!"`,
+		`root ::= ("ab" | [^a-c])*`,
+		`root ::= [\x00-\x7F]*`,
+		`root ::= [^\U0001F600]* "."`,
+		"root ::= (x | y)*\nx ::= [a-m]+ \" \"\ny ::= [^a-m]",
+	}
+	rng := rand.New(rand.NewPCG(61, 62))
+	for len(grammars) < 40 {
+		src := randomGrammar(rng)
+		if _, err := Parse(src); err == nil {
+			grammars = append(grammars, src)
+		}
+	}
+	pieces := syntheticVocab(4000, 7)
+	for _, src := range grammars {
+		g := mustParse(t, src)
+		f := mustFilter(t, g, pieces, []int{len(pieces) - 1})
+		st := g.NewState()
+		bits := make([]uint64, f.MaskWords())
+		for step := 0; step < 12; step++ {
+			n := checkMask(t, f, st, pieces, len(pieces)-1, src)
+			if n == 0 || st.Done() {
+				break
+			}
+			if err := f.MaskUncached(st, bits); err != nil {
+				t.Fatal(err)
+			}
+			var allowed []int
+			for id := range pieces {
+				if bit(bits, id) && id != len(pieces)-1 {
+					allowed = append(allowed, id)
+				}
+			}
+			if len(allowed) == 0 {
+				break
+			}
+			if err := f.Accept(st, allowed[rng.IntN(len(allowed))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
