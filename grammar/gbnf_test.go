@@ -259,6 +259,9 @@ func TestAdvanceErrors(t *testing.T) {
 	if err := st.AdvanceString("abc"); err != nil || !st.CanEnd() || !st.Done() {
 		t.Errorf("after a rejected input: %v", err)
 	}
+	if st.Grammar() != g || st.NumStacks() != 1 {
+		t.Errorf("Grammar() or NumStacks() = %d wrong", st.NumStacks())
+	}
 	c := st.Clone()
 	if !c.CanEnd() || c.Accepts([]byte("x")) {
 		t.Error("clone differs")

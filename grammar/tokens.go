@@ -135,14 +135,20 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 		}
 	}
 	var ids []int32
+	total := 0
 	for id, p := range pieces {
 		if len(p) > math.MaxUint16 {
 			return nil, fmt.Errorf("grammar: NewTokenFilter: token %d piece is %d bytes long", id, len(p))
 		}
-		f.pieces[id] = bytes.Clone(p)
+		total += len(p)
 		if len(p) > 0 && !f.isEOG[id] {
 			ids = append(ids, int32(id))
 		}
+	}
+	buf := make([]byte, 0, total) // one copy of all the pieces
+	for id, p := range pieces {
+		buf = append(buf, p...)
+		f.pieces[id] = buf[len(buf)-len(p) : len(buf) : len(buf)]
 	}
 	slices.SortFunc(ids, func(a, b int32) int {
 		if c := bytes.Compare(pieces[a], pieces[b]); c != 0 {
@@ -154,6 +160,19 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 	// Build the preorder trie from the sorted pieces: each piece shares the
 	// path of its longest common prefix with the previous one. Tokens come
 	// in preorder too, so each node's tokens are a run of order.
+	nnodes := 2 // the root and the sentinel
+	for i, id := range ids {
+		lcp := 0
+		if i > 0 {
+			prev, p := f.pieces[ids[i-1]], f.pieces[id]
+			for lcp < len(p) && lcp < len(prev) && p[lcp] == prev[lcp] {
+				lcp++
+			}
+		}
+		nnodes += len(f.pieces[id]) - lcp
+	}
+	f.nodes = make([]trieNode, 0, nnodes)
+	f.order = make([]int32, 0, len(ids))
 	f.nodes = append(f.nodes, trieNode{})
 	path := []int32{0}     // path[d] is the node at depth d
 	utf8State := []int8{0} // the validator state at path[d]
