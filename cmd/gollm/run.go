@@ -21,6 +21,7 @@ import (
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/embedded"
+	"github.com/gollm/gollm/server/store"
 )
 
 func init() {
@@ -86,6 +87,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	var mf modelFlags
 	mf.register(fs)
+	var sf storeFlags // where names are looked up when no server runs
+	sf.register(fs)
 	hostDefault := os.Getenv("GOLLM_HOST")
 	if hostDefault == "" {
 		hostDefault = os.Getenv("OLLAMA_HOST")
@@ -100,7 +103,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&forceREPL, "i", false, "interactive session even when standard input is not a terminal")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gollm run [flags] MODEL [PROMPT]")
-		fmt.Fprintln(stderr, "\nMODEL is a .gguf path or a model name (the embedded "+embedded.Name+").")
+		fmt.Fprintln(stderr, "\nMODEL is a model name (as `gollm serve` resolves it: the built-in "+embedded.Name+",")
+		fmt.Fprintln(stderr, "gollm's and Ollama's model stores, org/repo:QUANT in the Hugging Face cache)")
+		fmt.Fprintln(stderr, "or a .gguf path. A running server answers if there is one; else the model")
+		fmt.Fprintln(stderr, "is loaded in this process.")
 		fmt.Fprintln(stderr, "With PROMPT: one answer (standard input, if piped, is appended). Without:")
 		fmt.Fprintln(stderr, "an interactive session (type /? for help), or, when standard input is")
 		fmt.Fprintln(stderr, "piped and -i is not given, one answer to all of it.")
@@ -114,7 +120,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usageErrorf("name a model (a .gguf file or %s)", embedded.Name)
+		return usageErrorf("name a model (e.g. %s, or a .gguf file)", embedded.Name)
 	}
 	if mf.path != "" {
 		return usageErrorf("give the model as the first argument, not with -m")
@@ -139,6 +145,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("no prompt (give one as an argument or on standard input)")
 	}
 
+	st := sf.store()
 	var be chatBackend
 	if !local {
 		base, err := serverURL(host)
@@ -153,7 +160,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			switch err := rb.check(); {
 			case err == nil:
 				be = rb
-			case errors.Is(err, errNotOnServer) && localName(name):
+			case errors.Is(err, errNotOnServer) && resolves(st, name):
 				// A file the server cannot see (or will not open): run it here.
 				if verbose {
 					fmt.Fprintf(stderr, "the server does not know %q; loading it in this process\n", name)
@@ -163,16 +170,18 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	r := &repl{out: stdout, errOut: stderr, verbose: verbose, params: map[string]any{}}
 	if be == nil {
-		lb, err := newLocalBackend(name, mf)
+		lb, err := newLocalBackend(st, name, mf)
 		if err != nil {
 			return err
 		}
 		defer lb.Close()
 		be = lb
+		// An Ollama model's own system message, as Ollama uses it.
+		r.system = lb.resolved.System
 	}
-
-	r := &repl{be: be, out: stdout, errOut: stderr, verbose: verbose, params: map[string]any{}}
+	r.be = be
 	if !interactive {
 		return r.answerOnce(prompt)
 	}
@@ -556,47 +565,51 @@ func printRunStats(w io.Writer, st answerStats) {
 
 // localBackend runs the model in this process.
 type localBackend struct {
-	name    string
-	mf      modelFlags
-	model   *gollm.Model
-	session *gollm.Session
-	ctxSize int // num_ctx the model was loaded with (0: its default)
+	resolved *store.Model
+	mf       modelFlags
+	model    *gollm.Model
+	session  *gollm.Session
+	ctxSize  int // num_ctx the model was loaded with (0: its default)
 }
 
-// newLocalBackend loads the model a name refers to: a .gguf file, or the
-// embedded stories260K.
-func newLocalBackend(name string, mf modelFlags) (*localBackend, error) {
-	b := &localBackend{name: name, mf: mf}
+// resolves reports whether st finds the model name refers to.
+func resolves(st *store.Store, name string) bool {
+	_, err := st.Resolve(name)
+	return err == nil
+}
+
+// newLocalBackend loads the model name refers to, found as `gollm serve`
+// finds it (server/store): the built-in model, a .gguf path, gollm's and
+// Ollama's model directories, the Hugging Face cache.
+func newLocalBackend(st *store.Store, name string, mf modelFlags) (*localBackend, error) {
+	m, err := st.Resolve(name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("%w (no server runs at the host; `gollm pull org/repo:QUANT` downloads a GGUF model)", err)
+		}
+		return nil, err
+	}
+	b := &localBackend{resolved: m, mf: mf}
 	if err := b.load(mf.ctxSize); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// isEmbeddedName reports whether name means the embedded model.
-func isEmbeddedName(name string) bool {
-	return strings.EqualFold(name, embedded.Name) || strings.EqualFold(name, embedded.Name+":latest")
-}
-
-// localName reports whether `gollm run` can load name in-process.
-func localName(name string) bool {
-	return isEmbeddedName(name) || strings.HasSuffix(strings.ToLower(name), ".gguf") || fileExists(name)
-}
-
 func (b *localBackend) load(ctxSize int) error {
-	mf := b.mf
-	mf.ctxSize = ctxSize
-	switch {
-	case isEmbeddedName(b.name):
-		mf.path = ""
-	case localName(b.name):
-		mf.path = b.name
-	default:
-		return fmt.Errorf("model %q not found: no server runs at the host, and without one `gollm run` loads a .gguf path or %s (start `gollm serve` to use installed model names)", b.name, embedded.Name)
+	opts := []gollm.Option{
+		gollm.WithThreads(b.mf.threads), gollm.WithContextSize(ctxSize),
+		gollm.WithBatchSize(b.mf.batchSize), gollm.WithKVCacheType(b.mf.kvType),
 	}
-	m, err := mf.load()
+	var m *gollm.Model
+	var err error
+	if b.resolved.Data != nil {
+		m, err = gollm.LoadBytes(b.resolved.Name, b.resolved.Data, opts...)
+	} else {
+		m, err = gollm.Load(b.resolved.Path, opts...)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("loading %s: %w", b.resolved.Name, err)
 	}
 	s, err := m.NewSession()
 	if err != nil {
@@ -608,11 +621,6 @@ func (b *localBackend) load(ctxSize int) error {
 	}
 	b.model, b.session, b.ctxSize = m, s, ctxSize
 	return nil
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
 }
 
 func (b *localBackend) Close() {
@@ -634,7 +642,29 @@ func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params ma
 	sp := ollamaDefaults()
 	sp.Seed = rand.Uint64()
 	maxTokens := -1
+	var stop []string
+	all := map[string]any{}
+	for k, v := range b.resolved.Params { // the Ollama model's defaults
+		if s, ok := v.([]any); ok && k == "stop" {
+			for _, x := range s {
+				if str, ok := x.(string); ok {
+					stop = append(stop, str)
+				}
+			}
+			continue
+		}
+		if f, ok := v.(float64); ok && runParams[k] != "" {
+			if runParams[k] == "int" {
+				all[k] = int(f)
+			} else {
+				all[k] = f
+			}
+		}
+	}
 	for k, v := range params {
+		all[k] = v
+	}
+	for k, v := range all {
 		switch k {
 		case "temperature":
 			sp.Temperature = float32(v.(float64))
@@ -666,7 +696,7 @@ func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params ma
 		return answerStats{}, nil
 	}
 	var st gollm.Stats
-	opts := gollm.ChatOptions{GenerateOptions: gollm.GenerateOptions{MaxTokens: maxTokens, Sampler: sp, Stats: &st}}
+	opts := gollm.ChatOptions{GenerateOptions: gollm.GenerateOptions{MaxTokens: maxTokens, Sampler: sp, Stop: stop, Stats: &st}}
 	start := time.Now()
 	var res answerStats
 	for tok, err := range b.session.Chat(ctx, msgs, opts) {
@@ -690,13 +720,16 @@ func (b *localBackend) info() (string, error) {
 	in := b.model.Info()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "  Model\n")
-	fmt.Fprintf(&sb, "    %-20s %s\n", "name", in.Name)
+	fmt.Fprintf(&sb, "    %-20s %s\n", "name", b.resolved.Name)
 	fmt.Fprintf(&sb, "    %-20s %s\n", "architecture", in.Architecture)
 	fmt.Fprintf(&sb, "    %-20s %s\n", "parameters", formatParams(in.Parameters))
 	fmt.Fprintf(&sb, "    %-20s %d\n", "context length", in.TrainContext)
 	fmt.Fprintf(&sb, "    %-20s %d\n", "loaded context", in.ContextSize)
 	fmt.Fprintf(&sb, "    %-20s %d\n", "vocabulary", in.VocabSize)
 	fmt.Fprintf(&sb, "    %-20s %s\n", "file size", formatDownloadBytes(in.FileSize))
+	if b.resolved.Path != "" {
+		fmt.Fprintf(&sb, "    %-20s %s\n", "file", b.resolved.Path)
+	}
 	fmt.Fprintf(&sb, "    %-20s %s\n", "runs", "in this process")
 	return sb.String(), nil
 }

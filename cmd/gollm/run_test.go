@@ -355,7 +355,20 @@ func TestRunRemoteUnknownModel(t *testing.T) {
 	}
 }
 
+// isolateStores points every model directory `gollm run` looks in at an
+// empty temporary one.
+func isolateStores(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, k := range []string{"GOLLM_MODELS", "OLLAMA_MODELS", "HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "GOLLM_HOST", "OLLAMA_HOST"} {
+		t.Setenv(k, "")
+	}
+	return home
+}
+
 func TestRunErrors(t *testing.T) {
+	isolateStores(t)
 	host := closedHost(t)
 	tests := []struct {
 		args []string
@@ -364,7 +377,7 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{[]string{"run"}, 2, "name a model"},
 		{[]string{"run", "-m", "x.gguf", "stories260K"}, 2, "not with -m"},
-		{[]string{"run", "--host", host, "llama3.2", "hi"}, 1, `model "llama3.2" not found`},
+		{[]string{"run", "--host", host, "llama3.2", "hi"}, 1, `model not found: "llama3.2"`},
 		{[]string{"run", "--host", host, "missing.gguf", "hi"}, 1, "missing.gguf"},
 		{[]string{"run", "--host", "ftp://x", "stories260K", "hi"}, 2, "scheme must be http or https"},
 	}
@@ -379,6 +392,29 @@ func TestRunErrors(t *testing.T) {
 	withInput(t, strings.NewReader("  \n"), false)
 	if code, _, errOut := runCLI(t, "run", "--host", host, "stories260K"); code != 2 || !strings.Contains(errOut, "no prompt") {
 		t.Errorf("empty piped input: exit %d, %q", code, errOut)
+	}
+}
+
+// TestRunPulledModel pulls a model from a fake Hub into the HF cache and
+// runs it by its org/repo:quant name, as `gollm serve` would find it.
+func TestRunPulledModel(t *testing.T) {
+	home := isolateStores(t)
+	srv := fakeHubServer(t, "stories260K-F32.gguf", embedded.Stories260K)
+	t.Setenv("HF_ENDPOINT", srv.URL)
+	if code, _, errOut := runCLI(t, "pull", "-q", "test/stories-GGUF:F32"); code != 0 {
+		t.Fatalf("pull: exit %d: %s", code, errOut)
+	}
+	withInput(t, strings.NewReader("/set parameter temperature 0\n/set parameter num_predict 8\n/show info\nOnce upon a time\n"), false)
+	code, out, errOut := runCLI(t, "run", "-i", "--host", closedHost(t), "hf.co/test/stories-GGUF:F32")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	snapshot := home + "/.cache/huggingface/hub/models--test--stories-GGUF/snapshots/feedfacefeedfacefeedfacefeedfacefeedface/stories260K-F32.gguf"
+	want := greedyAnswers(t, "", 8, "Once upon a time")[0]
+	for _, w := range []string{"    file                 " + snapshot + "\n", ">>> " + want + "\n"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
 	}
 }
 
