@@ -73,7 +73,7 @@ type engine struct {
 	key  []byte
 
 	// Scratch and cache for vocabulary masks.
-	walk  []int32
+	walk  []walkFrame
 	masks []maskEntry
 	bits  []uint64
 	tick  uint64

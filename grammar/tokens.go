@@ -9,10 +9,9 @@ import (
 
 // TokenFilter applies a grammar to a model vocabulary: which tokens may come
 // next from a State, and advancing a State by a token. It holds the
-// vocabulary as a prefix trie laid out in depth-first order, so a mask walks
-// each shared prefix once and prunes a whole subtree at its first rejected
-// byte. A TokenFilter is immutable and safe for concurrent use (the States
-// are not).
+// vocabulary as a prefix trie, so a mask walks each shared prefix once and
+// prunes a whole subtree at its first rejected byte. A TokenFilter is
+// immutable and safe for concurrent use (the States are not).
 type TokenFilter struct {
 	g       *Grammar
 	nTokens int
@@ -20,25 +19,35 @@ type TokenFilter struct {
 	isEOG   []bool
 	eog     []int32
 
-	// The trie, in preorder; node 0 is the root, and a sentinel closes the
-	// array. Node i's subtree is nodes[i:nodes[i].skip].
+	// The trie. Node 0 is the root; the children of every node are
+	// consecutive (nodes[children:children+nchild]), so the walk reads
+	// siblings in order. Tokens are numbered in trie preorder: order lists
+	// them, a node's own tokens are order[first:own] and its subtree's are
+	// order[first:end].
 	nodes    []trieNode
 	maxDepth int
-	// order lists the tokens in trie preorder: those whose piece ends at
-	// node i are order[nodes[i].first:nodes[i+1].first], and those of node
-	// i's subtree are order[nodes[i].first:nodes[nodes[i].skip].first].
-	order []int32
+	order    []int32
 }
 
 // trieNode is one vocabulary-trie node: the byte class of the edge into it
-// (a grammar byte class, so the walk needs no byte lookup), its depth, the
-// end of its subtree, its first token in order, and what the bytes below it
-// need for the whole subtree to be allowed at once (see needBits).
+// (a grammar byte class, so the walk needs no byte lookup), its children,
+// its tokens, and what the bytes below it need for the whole subtree to be
+// allowed at once.
 type trieNode struct {
+	need     uint64
+	children int32
+	first    int32
+	own      int32
+	end      int32
+	nchild   uint16
+	class    uint8
+}
+
+// preNode is a trie node while building, in preorder.
+type preNode struct {
 	need  uint64
-	skip  int32
+	skip  int32 // end of the subtree in preorder
 	first int32
-	depth uint16
 	class uint8
 }
 
@@ -171,16 +180,16 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 		}
 		nnodes += len(f.pieces[id]) - lcp
 	}
-	f.nodes = make([]trieNode, 0, nnodes)
+	pre := make([]preNode, 0, nnodes)
 	f.order = make([]int32, 0, len(ids))
-	f.nodes = append(f.nodes, trieNode{})
+	pre = append(pre, preNode{})
 	path := []int32{0}     // path[d] is the node at depth d
 	utf8State := []int8{0} // the validator state at path[d]
 	below := []uint64{0}   // need bits of the bytes below path[d]
 	var prev []byte
 	closeNode := func(d int) { // close path[d], folding it into its parent
-		nd := &f.nodes[path[d]]
-		nd.skip = int32(len(f.nodes))
+		nd := &pre[path[d]]
+		nd.skip = int32(len(pre))
 		nd.need = below[d]
 		if utf8State[d] != 0 {
 			nd.need |= needNever
@@ -210,8 +219,8 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 		}
 		prev = p
 		for d := lcp; d < len(p); d++ {
-			f.nodes = append(f.nodes, trieNode{first: int32(len(f.order)), depth: uint16(d + 1), class: g.classOf[p[d]]})
-			path = append(path, int32(len(f.nodes)-1))
+			pre = append(pre, preNode{first: int32(len(f.order)), class: g.classOf[p[d]]})
+			path = append(path, int32(len(pre)-1))
 			utf8State = append(utf8State, utf8Step(utf8State[d], p[d]))
 			below = append(below, 0)
 		}
@@ -222,7 +231,28 @@ func NewTokenFilter(g *Grammar, pieces [][]byte, eogTokens []int) (*TokenFilter,
 		closeNode(len(path) - 1)
 		path, utf8State, below = path[:len(path)-1], utf8State[:len(utf8State)-1], below[:len(below)-1]
 	}
-	f.nodes = append(f.nodes, trieNode{first: int32(len(f.order))}) // sentinel
+	pre = append(pre, preNode{first: int32(len(f.order))}) // sentinel
+
+	// Lay the nodes out breadth first, so that each node's children are
+	// consecutive.
+	f.nodes = make([]trieNode, 0, len(pre)-1)
+	queue := make([]int32, 1, len(pre)-1) // preorder index of each new node
+	for q := 0; q < len(queue); q++ {
+		p := queue[q]
+		n := trieNode{
+			need:     pre[p].need,
+			children: int32(len(queue)),
+			first:    pre[p].first,
+			own:      pre[p+1].first,
+			end:      pre[pre[p].skip].first,
+			class:    pre[p].class,
+		}
+		for c := p + 1; c < pre[p].skip; c = pre[c].skip {
+			queue = append(queue, c)
+			n.nchild++
+		}
+		f.nodes = append(f.nodes, n)
+	}
 	return f, nil
 }
 
@@ -346,48 +376,56 @@ func (f *TokenFilter) MaskUncached(s *State, allowed []uint64) error {
 	return nil
 }
 
+// walkFrame is a run of sibling trie nodes still to visit from one set.
+type walkFrame struct {
+	next, end int32
+	set       int32
+}
+
 // walk computes the mask of s by a depth-first walk of the trie.
 func (f *TokenFilter) walk(s *State, allowed []uint64) {
 	clear(allowed)
 	e := s.e
 	if cap(e.walk) < f.maxDepth+1 {
-		e.walk = make([]int32, f.maxDepth+1)
+		e.walk = make([]walkFrame, 0, f.maxDepth+1)
 	}
-	sets := e.walk[:f.maxDepth+1]
-	sets[0] = s.cur
+	stack := append(e.walk[:0], walkFrame{next: f.nodes[0].children, end: f.nodes[0].children + int32(f.nodes[0].nchild), set: s.cur})
 	ncls := e.ncls
 	nodes := f.nodes
 	order := f.order
-	last := len(nodes) - 1 // the sentinel
-	for i := 1; i < last; {
-		n := &nodes[i]
-		from := sets[n.depth-1]
+	for len(stack) > 0 {
+		fr := &stack[len(stack)-1]
+		if fr.next == fr.end {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		n := &nodes[fr.next]
+		fr.next++
+		from := fr.set
 		next := e.trans[int(from)*ncls+int(n.class)]
 		if next == unknown {
 			next = e.compute(from, n.class)
 		}
 		if next == 0 {
-			i = int(n.skip)
 			continue
 		}
-		end := nodes[i+1].first
 		loops := e.loops[next]
 		if loops == loopsUnknown {
 			loops = e.selfLoops(next)
 		}
+		end := n.own
 		if n.need&^loops == 0 {
 			// Every byte below stays in next: the whole subtree is
 			// allowed.
-			end = nodes[n.skip].first
-			i = int(n.skip)
-		} else {
-			sets[n.depth] = next
-			i++
+			end = n.end
+		} else if n.nchild > 0 {
+			stack = append(stack, walkFrame{next: n.children, end: n.children + int32(n.nchild), set: next})
 		}
 		for _, t := range order[n.first:end] {
 			allowed[t>>6] |= 1 << (uint(t) & 63)
 		}
 	}
+	e.walk = stack[:0]
 	if e.canEnd[s.cur] {
 		for _, t := range f.eog {
 			allowed[t>>6] |= 1 << (uint(t) & 63)
