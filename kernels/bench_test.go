@@ -28,11 +28,9 @@ func BenchmarkDot(b *testing.B) {
 		for _, impl := range fam.impls() {
 			b.Run(fam.wt.String()+"/"+impl.name, func(b *testing.B) {
 				b.SetBytes(int64(len(x)))
-				b.ReportAllocs()
-				for b.Loop() {
+				kqMeasure(b, benchK/256, func() {
 					sinkF32 = impl.f(benchK, x, y)
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchK/256), "ns/256")
+				})
 			})
 		}
 	}
@@ -129,12 +127,10 @@ func BenchmarkTile(b *testing.B) {
 			dst := make([]float32, R*C)
 			b.Run(fmt.Sprintf("%v/%s/%dx%d", fam.wt, impl.name, R, C), func(b *testing.B) {
 				b.SetBytes(int64(len(x)))
-				b.ReportAllocs()
-				for b.Loop() {
-					impl.f(benchK, x, fam.wt.RowSize(benchK), y, fam.yt.RowSize(benchK), dst, R)
-				}
 				// per 256 weights per column: comparable with BenchmarkDot
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(R*C*benchK/256), "ns/256")
+				kqMeasure(b, R*C*benchK/256, func() {
+					impl.f(benchK, x, fam.wt.RowSize(benchK), y, fam.yt.RowSize(benchK), dst, R)
+				})
 			})
 		}
 	}

@@ -25,7 +25,7 @@ func kqMeasure(b *testing.B, blocks int, body func()) {
 	per := float64(b.N) * float64(blocks)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/256")
 	if okCPU {
-		b.ReportMetric(float64((c1 - c0).Nanoseconds())/per, "cpu-ns/256")
+		b.ReportMetric(float64((c1-c0).Nanoseconds())/per, "cpu-ns/256")
 	}
 }
 

@@ -116,6 +116,9 @@ func matMulRows(dst []float32, dstStride int, w []byte, wt quant.Type, k, r0, r1
 	rowBytes := wt.RowSize(k)
 	colBytes := kern.vecDotType.RowSize(k)
 	r := r0
+	if f := r16FormatOf(wt); f != nil && r16OnTheFly(wt, cols) && r1-r0 >= r16Rows {
+		r = matMulRowsR16(dst, dstStride, w, f, k, r, r1, xq, cols)
+	}
 	if tile, tr, tc := kern.tile, kern.tileRows, kern.tileCols; tile != nil && cols >= tc {
 		for ; r+tr <= r1; r += tr {
 			c := 0
@@ -263,10 +266,13 @@ func (p *Pool) MatMul(dst []float32, w []byte, wt quant.Type, rows, k int, x []f
 		}
 	}
 
-	// Rows: about four chunks per worker, whole tiles each.
+	// Rows: about four chunks per worker, whole tiles (or strips) each.
 	unit := 1
 	if tr := table[wt].tileRows; table[wt].tile != nil && cols >= table[wt].tileCols {
 		unit = tr
+	}
+	if r16OnTheFly(wt, cols) {
+		unit = r16Rows
 	}
 	units := (rows + unit - 1) / unit
 	p.chunk = (units + 4*p.threads - 1) / (4 * p.threads) * unit

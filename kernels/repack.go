@@ -1,0 +1,354 @@
+package kernels
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Row-interleaved weights ("r16"): the layout the prompt-processing kernels
+// read, made from ordinary rows once at load time (Repack) or, where a
+// matmul has enough columns, on the fly by the driver.
+//
+// Sixteen rows form a strip. A strip of nb blocks is the rows' blocks
+// transposed by 32-bit words: for block b, word w of the block's word
+// region (bytes dwordOff…dwordOff+4·dwords) of row r lies at
+//
+//	b·64·dwords + 64·w + 4·r
+//
+// so that one 512-bit load gives the same word of all sixteen rows, one
+// row per 32-bit lane. The format's fp16 scales that lie outside the word
+// region follow the words of all nb blocks: scale h of block b of row r at
+//
+//	nb·64·dwords + 32·(b·len(halves) + h) + 2·r
+//
+// (sixteen rows' scales in 32 bytes, ready for one VCVTPH2PS). A strip is
+// exactly as large as its sixteen rows (16·nb·blockBytes): repacking costs
+// no memory. Rows past the end of a matrix are zero in the last strip.
+//
+// The kernels then work with rows in lanes: a weight register holds four
+// consecutive weights of each of the sixteen rows, the activation's four
+// bytes are broadcast to all lanes, and one VPDPBUSD adds 64 products to
+// sixteen per-row sums. Nothing is summed across lanes, the per-row float
+// scales are vectors, and the weights unpacked into registers serve every
+// activation column in turn (see the kernels' comments in repack_amd64.s).
+
+// r16Rows is the number of rows in a strip.
+const r16Rows = 16
+
+// r16Format describes how the blocks of one weight type are repacked.
+type r16Format struct {
+	typ        quant.Type
+	blockElems int   // elements per block
+	blockBytes int   // bytes per block
+	actBytes   int   // bytes per block of the activation type
+	dwordOff   int   // first byte of the transposed word region
+	dwords     int   // 32-bit words per block in it
+	halves     []int // offsets of the fp16 scales outside it
+}
+
+var (
+	r16Q4K  = r16Format{quant.Q4K, 256, kqQ4KBytes, kqQ8KBytes, 4, 35, []int{0, 2}}
+	r16Q5K  = r16Format{quant.Q5K, 256, kqQ5KBytes, kqQ8KBytes, 4, 43, []int{0, 2}}
+	r16Q6K  = r16Format{quant.Q6K, 256, kqQ6KBytes, kqQ8KBytes, 0, 52, []int{208}}
+	r16Q8_0 = r16Format{quant.Q8_0, 32, bytesQ8_0, bytesQ8_0, 2, 8, []int{0}}
+	r16Q4_0 = r16Format{quant.Q4_0, 32, bytesQ4_0, bytesQ8_0, 2, 4, []int{0}}
+)
+
+// r16Formats lists every repackable type.
+var r16Formats = []*r16Format{&r16Q4K, &r16Q5K, &r16Q6K, &r16Q8_0, &r16Q4_0}
+
+// r16ByType indexes r16Formats by type.
+var r16ByType = func() (m [64]*r16Format) {
+	for _, f := range r16Formats {
+		m[f.typ] = f
+	}
+	return m
+}()
+
+// r16FormatOf returns the format of type t, or nil.
+func r16FormatOf(t quant.Type) *r16Format {
+	if int(t) >= len(r16ByType) {
+		return nil
+	}
+	return r16ByType[t]
+}
+
+// stripBytes is the size of a strip of nb blocks.
+func (f *r16Format) stripBytes(nb int) int { return nb * r16Rows * f.blockBytes }
+
+// r16PackGeneric writes the strip of the first rows (≤ 16) rows of src
+// (row r at src[r·srcStride:], nb blocks each) to dst; missing rows are
+// zero. It is the Go twin of the assembly packer.
+func r16PackGeneric(f *r16Format, dst, src []byte, srcStride, nb, rows int) {
+	dst = dst[:f.stripBytes(nb)]
+	words := nb * 64 * f.dwords
+	nh := len(f.halves)
+	for b := 0; b < nb; b++ {
+		wb := dst[b*64*f.dwords : (b+1)*64*f.dwords]
+		hb := dst[words+32*b*nh : words+32*(b+1)*nh]
+		for r := 0; r < r16Rows; r++ {
+			if r >= rows {
+				for w := 0; w < f.dwords; w++ {
+					clear(wb[64*w+4*r : 64*w+4*r+4])
+				}
+				for h := range f.halves {
+					clear(hb[32*h+2*r : 32*h+2*r+2])
+				}
+				continue
+			}
+			blk := src[r*srcStride+b*f.blockBytes : r*srcStride+(b+1)*f.blockBytes]
+			for w := 0; w < f.dwords; w++ {
+				copy(wb[64*w+4*r:64*w+4*r+4], blk[f.dwordOff+4*w:])
+			}
+			for h, off := range f.halves {
+				copy(hb[32*h+2*r:32*h+2*r+2], blk[off:])
+			}
+		}
+	}
+}
+
+// r16Block rebuilds block b of row r of a strip of nb blocks in the
+// type's own layout, into dst (f.blockBytes long).
+func r16Block(f *r16Format, dst, strip []byte, nb, b, r int) {
+	dst = dst[:f.blockBytes]
+	wb := strip[b*64*f.dwords:]
+	for w := 0; w < f.dwords; w++ {
+		copy(dst[f.dwordOff+4*w:f.dwordOff+4*w+4], wb[64*w+4*r:])
+	}
+	hb := strip[nb*64*f.dwords+32*b*len(f.halves):]
+	for h, off := range f.halves {
+		copy(dst[off:off+2], hb[32*h+2*r:])
+	}
+}
+
+// r16BlockDot is the per-block dot product of the Go twins: one weight
+// block of type t in its own layout with one activation block.
+func r16BlockDot(t quant.Type, xb, yb []byte) float32 {
+	switch t {
+	case quant.Q4K:
+		return q4KBlockDot(xb, yb)
+	case quant.Q5K:
+		return q5KBlockDot(xb, yb)
+	case quant.Q6K:
+		return q6KBlockDot(xb, yb)
+	case quant.Q8_0:
+		return float32(blockDotQ8(xb[2:], yb[2:])) * (f16At(xb) * f16At(yb))
+	case quant.Q4_0:
+		return float32(blockDotNibbles(xb[2:], yb[2:], 8)) * (f16At(xb) * f16At(yb))
+	}
+	panic("kernels: no r16 block dot for " + t.String())
+}
+
+// r16Check panics unless a strip of nb blocks, cols activation columns
+// yStride bytes apart and the 16×cols outputs fit their buffers.
+func r16Check(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int) {
+	if nb < 0 || cols < 0 || yStride < nb*f.actBytes || dstStride < 0 || cols > 1 && dstStride < r16Rows || len(strip) < f.stripBytes(nb) ||
+		cols > 0 && (len(y) < (cols-1)*yStride+nb*f.actBytes || len(dst) < (cols-1)*dstStride+r16Rows) {
+		panic(fmt.Sprintf("kernels: r16 %v: %d blocks × %d columns do not fit their buffers", f.typ, nb, cols))
+	}
+}
+
+// r16GemmGeneric is the Go twin of the strip kernels: for c < cols and
+// r < 16, dst[c·dstStride + r] gets (or, with accumulate, adds) the dot
+// product of row r of the strip (nb blocks) with activation column c at
+// y[c·yStride:].
+func r16GemmGeneric(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
+	var blk [kqQ6KBytes]byte // the largest block
+	for c := 0; c < cols; c++ {
+		out := dst[c*dstStride : c*dstStride+r16Rows]
+		if !accumulate {
+			clear(out)
+		}
+		for b := 0; b < nb; b++ {
+			yb := y[c*yStride+b*f.actBytes : c*yStride+(b+1)*f.actBytes]
+			for r := range out {
+				r16Block(f, blk[:], strip, nb, b, r)
+				out[r] += r16BlockDot(f.typ, blk[:f.blockBytes], yb)
+			}
+		}
+	}
+}
+
+// RepackedMatrix is a weight matrix in the row-interleaved layout of the
+// prompt-processing kernels, made by Repack. It holds the same bytes as
+// the plain matrix (its last strip padded with zero rows to 16), so a
+// graph can keep it instead of the plain rows. Row gives a plain row back.
+type RepackedMatrix struct {
+	typ     quant.Type
+	rows, k int
+	data    []byte // strips of 16 rows, 64-byte aligned
+}
+
+// Type returns the weight type.
+func (m *RepackedMatrix) Type() quant.Type { return m.typ }
+
+// Rows returns the number of rows.
+func (m *RepackedMatrix) Rows() int { return m.rows }
+
+// K returns the elements per row.
+func (m *RepackedMatrix) K() int { return m.k }
+
+// Bytes returns the memory the matrix holds.
+func (m *RepackedMatrix) Bytes() int { return len(m.data) }
+
+// strip returns strip s (rows 16s…16s+15).
+func (m *RepackedMatrix) strip(s int) []byte {
+	f := r16FormatOf(m.typ)
+	n := f.stripBytes(m.k / f.blockElems)
+	return m.data[s*n : (s+1)*n]
+}
+
+// Row writes row r in the type's plain layout to dst, which must hold
+// m.Type().RowSize(m.K()) bytes.
+func (m *RepackedMatrix) Row(dst []byte, r int) error {
+	f := r16FormatOf(m.typ)
+	nb := m.k / f.blockElems
+	if r < 0 || r >= m.rows || len(dst) < nb*f.blockBytes {
+		return fmt.Errorf("kernels: row %d of a %d-row repacked %v matrix into %d bytes", r, m.rows, m.typ, len(dst))
+	}
+	strip := m.strip(r / r16Rows)
+	for b := 0; b < nb; b++ {
+		r16Block(f, dst[b*f.blockBytes:], strip, nb, b, r%r16Rows)
+	}
+	return nil
+}
+
+// CanRepack reports whether Repack would repack weights of type wt with
+// rows of k elements on this CPU: the type has a row-interleaved kernel
+// here (q4_K, q5_K, q6_K, q8_0 and q4_0 on AVX-512 VNNI) and k is whole
+// blocks.
+func CanRepack(wt quant.Type, k int) bool {
+	f := r16FormatOf(wt)
+	return f != nil && r16Fast && k > 0 && k%f.blockElems == 0 && CheckMatMul(wt, k) == nil
+}
+
+// Repack copies the rows×k matrix w of type wt into the row-interleaved
+// layout, for MatMulRowsRepacked. It returns false (and does nothing) when
+// CanRepack is false or w is too short; the plain layout and MatMulRows
+// then serve as before. The result does not share memory with w.
+func Repack(wt quant.Type, w []byte, rows, k int) (*RepackedMatrix, bool) {
+	if !CanRepack(wt, k) || rows <= 0 || len(w) < rows*wt.RowSize(k) {
+		return nil, false
+	}
+	return repack(r16FormatOf(wt), w, rows, k, true), true
+}
+
+// repack builds the matrix; fast picks the assembly packer for whole
+// strips where there is one.
+func repack(f *r16Format, w []byte, rows, k int, fast bool) *RepackedMatrix {
+	nb := k / f.blockElems
+	rowBytes := nb * f.blockBytes
+	strips := (rows + r16Rows - 1) / r16Rows
+	stripBytes := f.stripBytes(nb)
+	buf := make([]byte, strips*stripBytes+63)
+	off := (64 - int(addrOf(buf))%64) % 64
+	m := &RepackedMatrix{typ: f.typ, rows: rows, k: k, data: buf[off : off+strips*stripBytes : off+strips*stripBytes]}
+	for s := 0; s < strips; s++ {
+		n := min(r16Rows, rows-s*r16Rows)
+		src := w[s*r16Rows*rowBytes:]
+		if fast && r16Fast && n == r16Rows {
+			r16Pack(f, m.strip(s), src, rowBytes, nb)
+		} else {
+			r16PackGeneric(f, m.strip(s), src, rowBytes, nb, n)
+		}
+	}
+	return m
+}
+
+// MatMulRowsRepacked is MatMulRows for a repacked matrix: output rows
+// [r0, r1) for all cols columns, dst[c·dstStride + r] = row r of m ·
+// column c of xq, where xq holds cols columns quantized by
+// QuantizeActivations for m.Type(). Row ranges that start and end on
+// multiples of 16 (or at m.Rows()) need no extra work; disjoint ranges may
+// run concurrently. It allocates nothing.
+func MatMulRowsRepacked(dst []float32, dstStride int, m *RepackedMatrix, r0, r1 int, xq []byte, cols int) error {
+	if m == nil || r16FormatOf(m.typ) == nil {
+		return fmt.Errorf("kernels: matmul with a repacked matrix that Repack did not make")
+	}
+	if r0 < 0 || r1 < r0 || r1 > m.rows || cols < 0 || dstStride < r1 && cols > 1 {
+		return fmt.Errorf("kernels: repacked matmul rows [%d, %d) of %d × %d columns with output stride %d: bad shape", r0, r1, m.rows, cols, dstStride)
+	}
+	if r1 == r0 || cols == 0 {
+		return nil
+	}
+	if len(xq) < cols*ActivationRowSize(m.typ, m.k) || len(dst) < (cols-1)*dstStride+r1 {
+		return fmt.Errorf("kernels: repacked matmul rows [%d, %d) × %d columns of %d %v: buffers too short (activations %d, dst %d)",
+			r0, r1, cols, m.k, m.typ, len(xq), len(dst))
+	}
+	matMulRowsRepacked(dst, dstStride, m, r0, r1, xq, cols)
+	return nil
+}
+
+// r16MaxCols is the most activation columns one strip kernel call takes:
+// their blocks and outputs stay in the first-level cache.
+const r16MaxCols = 64
+
+// matMulRowsRepacked is MatMulRowsRepacked without checks.
+func matMulRowsRepacked(dst []float32, dstStride int, m *RepackedMatrix, r0, r1 int, xq []byte, cols int) {
+	f := r16FormatOf(m.typ)
+	nb := m.k / f.blockElems
+	colBytes := nb * f.actBytes
+	var tmp [r16Rows * r16MaxCols]float32
+	for s := r0 / r16Rows; s*r16Rows < r1; s++ {
+		strip := m.strip(s)
+		lo, hi := max(r0, s*r16Rows), min(r1, (s+1)*r16Rows)
+		for c0 := 0; c0 < cols; c0 += r16MaxCols {
+			n := min(r16MaxCols, cols-c0)
+			y := xq[c0*colBytes:]
+			if lo == s*r16Rows && hi == lo+r16Rows {
+				r16Gemm(f, strip, nb, y, colBytes, n, dst[c0*dstStride+lo:], dstStride, false)
+				continue
+			}
+			r16Gemm(f, strip, nb, y, colBytes, n, tmp[:], r16Rows, false)
+			for c := 0; c < n; c++ {
+				copy(dst[(c0+c)*dstStride+lo:(c0+c)*dstStride+hi], tmp[c*r16Rows+lo-s*r16Rows:])
+			}
+		}
+	}
+}
+
+// r16MinCols is the fewest activation columns for which MatMulRows
+// repacks plain weights on the fly: below it the plain tiles and dot
+// products cost less than the packing.
+const r16MinCols = 4
+
+// r16OnTheFly says whether MatMulRows repacks weights of type wt on the
+// fly for cols columns.
+func r16OnTheFly(wt quant.Type, cols int) bool {
+	return r16Fast && cols >= r16MinCols && r16AsmType(wt)
+}
+
+// r16Buffer is the size of the on-the-fly strip buffer of the driver: a
+// strip of that many bytes (whole blocks) is packed, multiplied with all
+// columns, and the next part of the rows follows.
+const r16Buffer = 36 << 10
+
+// matMulRowsR16 computes the whole strips of rows [r0, r1) with weights
+// repacked on the fly and returns the first row it left.
+func matMulRowsR16(dst []float32, dstStride int, w []byte, f *r16Format, k, r0, r1 int, xq []byte, cols int) int {
+	var buf [r16Buffer + 64]byte
+	off := (64 - int(addrOf(buf[:]))%64) % 64
+	nb := k / f.blockElems
+	chunk := min(nb, r16Buffer/(r16Rows*f.blockBytes))
+	rowBytes := nb * f.blockBytes
+	colBytes := nb * f.actBytes
+	r := r0
+	for ; r+r16Rows <= r1; r += r16Rows {
+		for b0 := 0; b0 < nb; b0 += chunk {
+			n := min(chunk, nb-b0)
+			strip := buf[off : off+f.stripBytes(n)]
+			r16Pack(f, strip, w[r*rowBytes+b0*f.blockBytes:], rowBytes, n)
+			for c0 := 0; c0 < cols; c0 += r16MaxCols {
+				nc := min(r16MaxCols, cols-c0)
+				r16Gemm(f, strip, n, xq[c0*colBytes+b0*f.actBytes:], colBytes, nc, dst[c0*dstStride+r:], dstStride, b0 > 0)
+			}
+		}
+	}
+	return r
+}
+
+// addrOf returns the address of b's first byte, for alignment.
+func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }

@@ -1,0 +1,323 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Strip kernels for k-quant weights (q4_K, q5_K, q6_K) against q8_K
+// activations, on a strip of 16 rows in the r16 layout (repack.go): word w
+// of a block is one 512-bit vector holding that word of the 16 rows, one
+// row per 32-bit lane.
+//
+// Per block, the kernels first decode the sixteen rows' scales into
+// vectors (one float32 per row and sub-block, kept on the stack), then,
+// for each part of the block, unpack the weights of all sixteen rows into
+// registers as unsigned bytes and walk all activation columns: for each
+// column, VPDPBUSD with the column's four activation bytes broadcast from
+// memory adds 4 weights × 4 activations to each row's lane, so that a
+// sub-block's integer sums for 16 rows come out in one register, are
+// converted to float once and scaled by the sub-block's row-scale vector.
+// The column's 16 results live in dst (one 64-byte vector per column) and
+// take each part's contribution times the column's scale d_y.
+//
+// The block's weights are decoded once per block for all columns, the
+// scales once per block for all columns, and nothing is summed across
+// lanes, so the work per row, column and block is the VPDPBUSDs themselves
+// and about a quarter as much besides.
+//
+// Arguments (all kernels): w = the strip (nb blocks), y = column 0 (q8_K
+// blocks), yStride = bytes between columns, cols ≥ 1, dst = output of
+// column 0 (16 float32), dstStride = floats between columns, accumulate =
+// 0 to overwrite dst, else add to it.
+
+// Byte masks and constants, broadcast from memory.
+DATA r16C3f<>+0(SB)/4, $0x3f3f3f3f
+GLOBL r16C3f<>(SB), RODATA|NOPTR, $4
+DATA r16C30<>+0(SB)/4, $0x30303030
+GLOBL r16C30<>(SB), RODATA|NOPTR, $4
+DATA r16C0f<>+0(SB)/4, $0x0f0f0f0f
+GLOBL r16C0f<>(SB), RODATA|NOPTR, $4
+DATA r16Cf0<>+0(SB)/4, $0xf0f0f0f0
+GLOBL r16Cf0<>(SB), RODATA|NOPTR, $4
+DATA r16CSixteenth<>+0(SB)/4, $0x3d800000
+GLOBL r16CSixteenth<>(SB), RODATA|NOPTR, $4
+
+// r16ByteSel+64j (VPSHUFB): byte j of each dword, zero-extended.
+DATA r16ByteSel<>+0x00(SB)/8, $0x8080800480808000
+DATA r16ByteSel<>+0x08(SB)/8, $0x8080800c80808008
+DATA r16ByteSel<>+0x10(SB)/8, $0x8080800480808000
+DATA r16ByteSel<>+0x18(SB)/8, $0x8080800c80808008
+DATA r16ByteSel<>+0x20(SB)/8, $0x8080800480808000
+DATA r16ByteSel<>+0x28(SB)/8, $0x8080800c80808008
+DATA r16ByteSel<>+0x30(SB)/8, $0x8080800480808000
+DATA r16ByteSel<>+0x38(SB)/8, $0x8080800c80808008
+DATA r16ByteSel<>+0x40(SB)/8, $0x8080800580808001
+DATA r16ByteSel<>+0x48(SB)/8, $0x8080800d80808009
+DATA r16ByteSel<>+0x50(SB)/8, $0x8080800580808001
+DATA r16ByteSel<>+0x58(SB)/8, $0x8080800d80808009
+DATA r16ByteSel<>+0x60(SB)/8, $0x8080800580808001
+DATA r16ByteSel<>+0x68(SB)/8, $0x8080800d80808009
+DATA r16ByteSel<>+0x70(SB)/8, $0x8080800580808001
+DATA r16ByteSel<>+0x78(SB)/8, $0x8080800d80808009
+DATA r16ByteSel<>+0x80(SB)/8, $0x8080800680808002
+DATA r16ByteSel<>+0x88(SB)/8, $0x8080800e8080800a
+DATA r16ByteSel<>+0x90(SB)/8, $0x8080800680808002
+DATA r16ByteSel<>+0x98(SB)/8, $0x8080800e8080800a
+DATA r16ByteSel<>+0xa0(SB)/8, $0x8080800680808002
+DATA r16ByteSel<>+0xa8(SB)/8, $0x8080800e8080800a
+DATA r16ByteSel<>+0xb0(SB)/8, $0x8080800680808002
+DATA r16ByteSel<>+0xb8(SB)/8, $0x8080800e8080800a
+DATA r16ByteSel<>+0xc0(SB)/8, $0x8080800780808003
+DATA r16ByteSel<>+0xc8(SB)/8, $0x8080800f8080800b
+DATA r16ByteSel<>+0xd0(SB)/8, $0x8080800780808003
+DATA r16ByteSel<>+0xd8(SB)/8, $0x8080800f8080800b
+DATA r16ByteSel<>+0xe0(SB)/8, $0x8080800780808003
+DATA r16ByteSel<>+0xe8(SB)/8, $0x8080800f8080800b
+DATA r16ByteSel<>+0xf0(SB)/8, $0x8080800780808003
+DATA r16ByteSel<>+0xf8(SB)/8, $0x8080800f8080800b
+GLOBL r16ByteSel<>(SB), RODATA|NOPTR, $256
+// r16PairSel+64j (VPSHUFB): byte j of each dword into both of its words.
+DATA r16PairSel<>+0x00(SB)/8, $0x8004800480008000
+DATA r16PairSel<>+0x08(SB)/8, $0x800c800c80088008
+DATA r16PairSel<>+0x10(SB)/8, $0x8004800480008000
+DATA r16PairSel<>+0x18(SB)/8, $0x800c800c80088008
+DATA r16PairSel<>+0x20(SB)/8, $0x8004800480008000
+DATA r16PairSel<>+0x28(SB)/8, $0x800c800c80088008
+DATA r16PairSel<>+0x30(SB)/8, $0x8004800480008000
+DATA r16PairSel<>+0x38(SB)/8, $0x800c800c80088008
+DATA r16PairSel<>+0x40(SB)/8, $0x8005800580018001
+DATA r16PairSel<>+0x48(SB)/8, $0x800d800d80098009
+DATA r16PairSel<>+0x50(SB)/8, $0x8005800580018001
+DATA r16PairSel<>+0x58(SB)/8, $0x800d800d80098009
+DATA r16PairSel<>+0x60(SB)/8, $0x8005800580018001
+DATA r16PairSel<>+0x68(SB)/8, $0x800d800d80098009
+DATA r16PairSel<>+0x70(SB)/8, $0x8005800580018001
+DATA r16PairSel<>+0x78(SB)/8, $0x800d800d80098009
+DATA r16PairSel<>+0x80(SB)/8, $0x8006800680028002
+DATA r16PairSel<>+0x88(SB)/8, $0x800e800e800a800a
+DATA r16PairSel<>+0x90(SB)/8, $0x8006800680028002
+DATA r16PairSel<>+0x98(SB)/8, $0x800e800e800a800a
+DATA r16PairSel<>+0xa0(SB)/8, $0x8006800680028002
+DATA r16PairSel<>+0xa8(SB)/8, $0x800e800e800a800a
+DATA r16PairSel<>+0xb0(SB)/8, $0x8006800680028002
+DATA r16PairSel<>+0xb8(SB)/8, $0x800e800e800a800a
+DATA r16PairSel<>+0xc0(SB)/8, $0x8007800780038003
+DATA r16PairSel<>+0xc8(SB)/8, $0x800f800f800b800b
+DATA r16PairSel<>+0xd0(SB)/8, $0x8007800780038003
+DATA r16PairSel<>+0xd8(SB)/8, $0x800f800f800b800b
+DATA r16PairSel<>+0xe0(SB)/8, $0x8007800780038003
+DATA r16PairSel<>+0xe8(SB)/8, $0x800f800f800b800b
+DATA r16PairSel<>+0xf0(SB)/8, $0x8007800780038003
+DATA r16PairSel<>+0xf8(SB)/8, $0x800f800f800b800b
+GLOBL r16PairSel<>(SB), RODATA|NOPTR, $256
+
+// R16_ZERO_DST zeroes the 16 outputs of every column unless accumulate is
+// set. Uses Z0, R13, R14.
+#define R16_ZERO_DST(done, loop) \
+	CMPQ accumulate+56(FP), $0      \
+	JNE  done                       \
+	VPXORD Z0, Z0, Z0               \
+	MOVQ DX, R13                    \
+	MOVQ R11, R14                   \
+loop:                               \
+	VMOVUPS Z0, (R13)               \
+	ADDQ R10, R13                   \
+	DECQ R14                        \
+	JNZ  loop                       \
+done:
+
+// ---- q4_K ----
+//
+// r16 layout of a q4_K block: words 0…2 are the twelve bytes of 6-bit
+// scales and mins, word 3 + 8j + g holds bytes 4g…4g+3 of the 32 nibble
+// bytes of chunk j (low nibbles: sub-block 2j, elements 64j + 4g…; high
+// nibbles: sub-block 2j+1, elements 64j + 32 + 4g…); the scales d, dmin
+// follow the words.
+//
+// Per block:
+//   - scales: sc0…3 = s[0…3] & 63, mn0…3 = s[4…7] & 63,
+//     sc4…7 = s[8…11] & 15 | (s[0…3] >> 6) << 4,
+//     mn4…7 = s[8…11] >> 4 | (s[4…7] >> 6) << 4, sixteen rows at a time;
+//     VPSHUFB spreads byte j of each row to the row's lane. The float
+//     vectors d·sc_j (d·sc_j/16 for odd j, see below) go to the stack; the
+//     mins become word pairs (mn_j, mn_j) for VPDPWSSD.
+//   - mins, per column: Σ_j mn_j·(bsums[2j] + bsums[2j+1]) with eight
+//     VPDPWSSD (bsum pairs broadcast), times dmin and d_y, subtracted.
+//   - chunk j, per column: low nibbles (nib & 0x0f) and high nibbles kept
+//     in place (nib & 0xf0 = 16·nib, which still fits a byte, so no shift)
+//     meet their activations in two pairs of VPDPBUSD chains; the sums go
+//     to float, times d·sc_2j and d·sc_(2j+1)/16, times d_y into dst.
+//
+// Registers:
+//	SI words of the block, R8 its scales, DI column 0's q8_K block
+//	R9 yStride, DX dst, R10 4·dstStride, R11 cols, CX blocks left
+//	R12 column's block, R13 column's dst, R14 columns left, BX stack
+//	area: 0…511 d·sc_j (64 bytes per j), AX scratch
+//	decode: Z0 d, Z1 dmin, Z2…Z11 scratch, Z12…Z19 mins word pairs
+//	chunks: Z16…Z23 low nibbles of words g = 0…7, Z24…Z31 high nibbles,
+//	Z0…Z4 per-column scratch
+
+// Q4K_SC stores d·sc_j (byte j%4 of src; scale d or d/16) at 64j(BX).
+#define Q4K_SC(j, src, d) \
+	VPSHUFB   r16ByteSel<>+(64*((j)%4))(SB), src, Z11 \
+	VCVTDQ2PS Z11, Z11                                 \
+	VMULPS    d, Z11, Z11                              \
+	VMOVAPS   Z11, (64*(j))(BX)
+
+// Q4K_MN sets dst to the word pairs (mn_j, mn_j).
+#define Q4K_MN(j, src, dst) \
+	VPSHUFB r16PairSel<>+(64*((j)%4))(SB), src, dst
+
+// Q4K_LOAD unpacks word 3+8j+g into Z(16+g) (low) and Z(24+g) (high).
+#define Q4K_LOAD(j, g, lo, hi) \
+	VMOVDQU32       (64*(3+8*(j)+(g)))(SI), hi \
+	VPANDD.BCST     r16C0f<>(SB), hi, lo       \
+	VPANDD.BCST     r16Cf0<>(SB), hi, hi
+
+// Q4K_COL adds chunk j of the column at (yp) to its outputs at dp, with
+// the sums of the low nibbles in a and of the high ones in b (one chain
+// each; the two columns of a loop iteration run side by side) and
+// scratch t.
+#define Q4K_COL(j, yp, dp, a, b, t) \
+	VPXORD a, a, a                                       \
+	VPXORD b, b, b                                       \
+	VPDPBUSD.BCST (4+64*(j)+0)(yp), Z16, a                 \
+	VPDPBUSD.BCST (4+64*(j)+32)(yp), Z24, b                \
+	VPDPBUSD.BCST (4+64*(j)+4)(yp), Z17, a                 \
+	VPDPBUSD.BCST (4+64*(j)+36)(yp), Z25, b                \
+	VPDPBUSD.BCST (4+64*(j)+8)(yp), Z18, a                 \
+	VPDPBUSD.BCST (4+64*(j)+40)(yp), Z26, b                \
+	VPDPBUSD.BCST (4+64*(j)+12)(yp), Z19, a                \
+	VPDPBUSD.BCST (4+64*(j)+44)(yp), Z27, b                \
+	VPDPBUSD.BCST (4+64*(j)+16)(yp), Z20, a                \
+	VPDPBUSD.BCST (4+64*(j)+48)(yp), Z28, b                \
+	VPDPBUSD.BCST (4+64*(j)+20)(yp), Z21, a                \
+	VPDPBUSD.BCST (4+64*(j)+52)(yp), Z29, b                \
+	VPDPBUSD.BCST (4+64*(j)+24)(yp), Z22, a                \
+	VPDPBUSD.BCST (4+64*(j)+56)(yp), Z30, b                \
+	VPDPBUSD.BCST (4+64*(j)+28)(yp), Z23, a                \
+	VPDPBUSD.BCST (4+64*(j)+60)(yp), Z31, b                \
+	VCVTDQ2PS     a, a                                    \
+	VCVTDQ2PS     b, b                                    \
+	VMULPS        (128*(j))(BX), a, a                     \
+	VFMADD231PS   (128*(j)+64)(BX), b, a                  \
+	VMOVUPS       dp, t                                     \
+	VFMADD231PS.BCST (yp), a, t                            \
+	VMOVUPS       t, dp
+
+// Q4K_CHUNK runs chunk j over all columns, two at a time.
+#define Q4K_CHUNK(j, loop, one, done) \
+	Q4K_LOAD(j, 0, Z16, Z24)                                \
+	Q4K_LOAD(j, 1, Z17, Z25)                                \
+	Q4K_LOAD(j, 2, Z18, Z26)                                \
+	Q4K_LOAD(j, 3, Z19, Z27)                                \
+	Q4K_LOAD(j, 4, Z20, Z28)                                \
+	Q4K_LOAD(j, 5, Z21, Z29)                                \
+	Q4K_LOAD(j, 6, Z22, Z30)                                \
+	Q4K_LOAD(j, 7, Z23, Z31)                                \
+	MOVQ DI, R12                                            \
+	MOVQ DX, R13                                            \
+	MOVQ R11, R14                                           \
+	SUBQ $2, R14                                            \
+	JB   one                                                \
+loop:                                                       \
+	LEAQ (R12)(R9*1), AX                                    \
+	Q4K_COL(j, R12, (R13), Z0, Z2, Z4)              \
+	Q4K_COL(j, AX, (R13)(R10*1), Z5, Z7, Z9)        \
+	LEAQ (R12)(R9*2), R12                                   \
+	LEAQ (R13)(R10*2), R13                                  \
+	SUBQ $2, R14                                            \
+	JAE  loop                                               \
+one:                                                        \
+	CMPQ R14, $-1                                           \
+	JNE  done                                               \
+	Q4K_COL(j, R12, (R13), Z0, Z2, Z4)              \
+done:
+
+// func r16GemmQ4KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4KVNNI(SB), NOSPLIT, $576-64
+	MOVQ w+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ y+16(FP), DI
+	MOVQ yStride+24(FP), R9
+	MOVQ cols+32(FP), R11
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), R10
+	SHLQ $2, R10
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	// R8 = the scales after nb·35 words.
+	IMUL3Q $(35*64), CX, R8
+	ADDQ SI, R8
+	R16_ZERO_DST(q4kZeroed, q4kZero)
+
+q4kBlock:
+	// Scales of the sixteen rows.
+	VCVTPH2PS (R8), Z0
+	VCVTPH2PS 32(R8), Z1
+	VMOVDQU32 0(SI), Z2
+	VMOVDQU32 64(SI), Z3
+	VMOVDQU32 128(SI), Z4
+	VPANDD.BCST r16C3f<>(SB), Z2, Z5
+	VPANDD.BCST r16C3f<>(SB), Z3, Z6
+	VPSRLD $2, Z2, Z7
+	VPANDD.BCST r16C30<>(SB), Z7, Z7
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z4, Z7
+	VPSRLD $2, Z3, Z8
+	VPANDD.BCST r16C30<>(SB), Z8, Z8
+	VPSRLD $4, Z4, Z9
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z9, Z8
+	VMULPS.BCST r16CSixteenth<>(SB), Z0, Z10
+	Q4K_SC(0, Z5, Z0)
+	Q4K_SC(1, Z5, Z10)
+	Q4K_SC(2, Z5, Z0)
+	Q4K_SC(3, Z5, Z10)
+	Q4K_SC(4, Z7, Z0)
+	Q4K_SC(5, Z7, Z10)
+	Q4K_SC(6, Z7, Z0)
+	Q4K_SC(7, Z7, Z10)
+	Q4K_MN(0, Z6, Z12)
+	Q4K_MN(1, Z6, Z13)
+	Q4K_MN(2, Z6, Z14)
+	Q4K_MN(3, Z6, Z15)
+	Q4K_MN(4, Z8, Z16)
+	Q4K_MN(5, Z8, Z17)
+	Q4K_MN(6, Z8, Z18)
+	Q4K_MN(7, Z8, Z19)
+
+	// Mins, per column.
+	MOVQ DI, R12
+	MOVQ DX, R13
+	MOVQ R11, R14
+q4kMins:
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPDPWSSD.BCST 260(R12), Z12, Z20
+	VPDPWSSD.BCST 264(R12), Z13, Z21
+	VPDPWSSD.BCST 268(R12), Z14, Z20
+	VPDPWSSD.BCST 272(R12), Z15, Z21
+	VPDPWSSD.BCST 276(R12), Z16, Z20
+	VPDPWSSD.BCST 280(R12), Z17, Z21
+	VPDPWSSD.BCST 284(R12), Z18, Z20
+	VPDPWSSD.BCST 288(R12), Z19, Z21
+	VPADDD Z21, Z20, Z20
+	VCVTDQ2PS Z20, Z20
+	VMULPS Z1, Z20, Z20
+	VMOVUPS (R13), Z21
+	VFNMADD231PS.BCST (R12), Z20, Z21
+	VMOVUPS Z21, (R13)
+	ADDQ R9, R12
+	ADDQ R10, R13
+	DECQ R14
+	JNZ  q4kMins
+
+	Q4K_CHUNK(0, q4kChunk0, q4kChunkOne0, q4kChunkDone0)
+	Q4K_CHUNK(1, q4kChunk1, q4kChunkOne1, q4kChunkDone1)
+	Q4K_CHUNK(2, q4kChunk2, q4kChunkOne2, q4kChunkDone2)
+	Q4K_CHUNK(3, q4kChunk3, q4kChunkOne3, q4kChunkDone3)
+
+	ADDQ $(35*64), SI
+	ADDQ $64, R8
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4kBlock
+	VZEROUPPER
+	RET

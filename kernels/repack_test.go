@@ -1,0 +1,402 @@
+package kernels
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Tests of the row-interleaved (r16) layout: the packers against their
+// definition (every word and scale where the layout says), the strip
+// kernels against the naive float64 reference and their Go twins, and the
+// repacked and on-the-fly drivers against MatMulRows.
+
+// r16KQ returns the k-quant test description of t, or nil.
+func r16KQ(t quant.Type) *kqType {
+	for i := range kqTypes {
+		if kqTypes[i].t == t {
+			return &kqTypes[i]
+		}
+	}
+	return nil
+}
+
+// r16RandRows returns rows×nb random blocks of f's type, rowStride bytes
+// apart, at an unaligned address: random bytes with finite scales for the
+// k-quants (every bit pattern of quants, scales and mins occurs), ggml-valid
+// blocks for q8_0 and q4_0, with zero and extreme blocks mixed in.
+func r16RandRows(t testing.TB, rng *rand.Rand, f *r16Format, rows, rowStride, nb int) []byte {
+	x := kqUnaligned(rng, (rows-1)*rowStride+nb*f.blockBytes)
+	for i := range x {
+		x[i] = byte(rng.Uint32())
+	}
+	for r := 0; r < rows; r++ {
+		row := x[r*rowStride : r*rowStride+nb*f.blockBytes]
+		if k := r16KQ(f.typ); k != nil {
+			for b := 0; b < nb; b++ {
+				blk := row[b*f.blockBytes : (b+1)*f.blockBytes]
+				k.randBlock(rng, blk)
+				switch rng.IntN(8) {
+				case 0:
+					clear(blk)
+				case 1: // largest quants, scales and mins
+					for i := range blk {
+						blk[i] = 0xff
+					}
+					for _, o := range f.halves {
+						putF16(blk[o:], math.Copysign(rng.Float64(), rng.NormFloat64()))
+					}
+				}
+			}
+			continue
+		}
+		copy(row, randRow(t, rng, f.typ, nb*f.blockElems, blockMixed))
+	}
+	return x
+}
+
+// r16RandActs returns cols activation columns of nb blocks, yStride bytes
+// apart, at an unaligned address.
+func r16RandActs(t testing.TB, rng *rand.Rand, f *r16Format, cols, yStride, nb int) []byte {
+	y := kqUnaligned(rng, (cols-1)*yStride+nb*f.actBytes)
+	for c := 0; c < cols; c++ {
+		if f.actBytes == kqQ8KBytes {
+			kqRandQ8K(rng, y[c*yStride:], nb, -128, 127)
+			if rng.IntN(6) == 0 {
+				kqConstQ8K(y[c*yStride:], nb, -128, 0.25)
+			}
+			continue
+		}
+		copy(y[c*yStride:], randRow(t, rng, quant.Q8_0, nb*32, blockMixed))
+	}
+	return y
+}
+
+// r16Ref is the exact dot product of one weight row with one activation
+// column, and Σ|wᵢ·yᵢ|.
+func r16Ref(t testing.TB, f *r16Format, x, y []byte, nb int) (float64, float64) {
+	if k := r16KQ(f.typ); k != nil {
+		return kqRef(k, x, y, nb*256)
+	}
+	return refDot(t, f.typ, x, quant.Q8_0, y, nb*f.blockElems)
+}
+
+// TestR16Pack checks the Go packer against the layout's definition (each
+// word and fp16 scale at its place, missing rows zero, r16Block the exact
+// inverse) and the assembly packer against the Go one, byte for byte.
+func TestR16Pack(t *testing.T) {
+	rng := newRNG(61)
+	for _, f := range r16Formats {
+		t.Run(f.typ.String(), func(t *testing.T) {
+			for _, nb := range []int{1, 2, 3, 5, 8, 13} {
+				for _, rows := range []int{1, 7, 15, 16} {
+					stride := nb*f.blockBytes + rng.IntN(3)*f.blockBytes/2 + rng.IntN(5)
+					src := r16RandRows(t, rng, f, rows, stride, nb)
+					strip := make([]byte, f.stripBytes(nb))
+					for i := range strip {
+						strip[i] = 0xa5
+					}
+					r16PackGeneric(f, strip, src, stride, nb, rows)
+					words := nb * 64 * f.dwords
+					for b := 0; b < nb; b++ {
+						for r := 0; r < r16Rows; r++ {
+							var blk []byte
+							if r < rows {
+								blk = src[r*stride+b*f.blockBytes : r*stride+(b+1)*f.blockBytes]
+							} else {
+								blk = make([]byte, f.blockBytes)
+							}
+							for w := 0; w < f.dwords; w++ {
+								at := b*64*f.dwords + 64*w + 4*r
+								if !bytes.Equal(strip[at:at+4], blk[f.dwordOff+4*w:f.dwordOff+4*w+4]) {
+									t.Fatalf("nb=%d rows=%d: block %d row %d word %d misplaced", nb, rows, b, r, w)
+								}
+							}
+							for h, off := range f.halves {
+								at := words + 32*(b*len(f.halves)+h) + 2*r
+								if !bytes.Equal(strip[at:at+2], blk[off:off+2]) {
+									t.Fatalf("nb=%d rows=%d: block %d row %d scale %d misplaced", nb, rows, b, r, h)
+								}
+							}
+							got := make([]byte, f.blockBytes)
+							r16Block(f, got, strip, nb, b, r)
+							if !bytes.Equal(got, blk) {
+								t.Fatalf("nb=%d rows=%d: r16Block(%d, %d) is not the block", nb, rows, b, r)
+							}
+						}
+					}
+					if rows < r16Rows {
+						continue
+					}
+					fast := make([]byte, f.stripBytes(nb)+1)
+					fast[len(fast)-1] = 0x5a
+					r16Pack(f, fast[:f.stripBytes(nb)], src, stride, nb)
+					if !bytes.Equal(fast[:len(strip)], strip) || fast[len(strip)] != 0x5a {
+						t.Fatalf("nb=%d: r16Pack differs from the Go packer", nb)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestR16Gemm runs every strip kernel on random strips of 1…20 blocks
+// against the naive reference for each (row, column), and against its Go
+// twin; with padded strides, unaligned buffers, 1…9 columns, outputs
+// overwritten and accumulated, and nothing written outside the outputs.
+func TestR16Gemm(t *testing.T) {
+	for _, f := range r16Formats {
+		for _, impl := range r16Impls(f.typ) {
+			t.Run(f.typ.String()+"/"+impl.name, func(t *testing.T) {
+				rng := newRNG(uint64(f.typ)<<8 | 62)
+				for _, nb := range []int{1, 2, 3, 4, 5, 7, 9, 16, 20} {
+					for _, cols := range []int{1, 2, 3, 9} {
+						rowBytes := nb * f.blockBytes
+						x := r16RandRows(t, rng, f, r16Rows, rowBytes, nb)
+						strip := kqUnaligned(rng, f.stripBytes(nb))
+						r16PackGeneric(f, strip, x, rowBytes, nb, r16Rows)
+						yStride := nb*f.actBytes + rng.IntN(40)
+						y := r16RandActs(t, rng, f, cols, yStride, nb)
+						dstStride := r16Rows + rng.IntN(5)
+						dst := make([]float32, (cols-1)*dstStride+r16Rows+1)
+						for i := range dst {
+							dst[i] = -7
+						}
+						impl.f(f, strip, nb, y, yStride, cols, dst, dstStride, false)
+						twin := make([]float32, len(dst))
+						r16GemmGeneric(f, strip, nb, y, yStride, cols, twin, dstStride, false)
+						acc := slices.Clone(dst)
+						impl.f(f, strip, nb, y, yStride, cols, acc, dstStride, true)
+						for i := range dst {
+							r, c := i%dstStride, i/dstStride
+							if r >= r16Rows || c >= cols {
+								if dst[i] != -7 || acc[i] != -7 {
+									t.Fatalf("nb=%d cols=%d: wrote dst[%d] outside the outputs", nb, cols, i)
+								}
+								continue
+							}
+							want, abs := r16Ref(t, f, x[r*rowBytes:], y[c*yStride:], nb)
+							what := fmt.Sprintf("nb=%d cols=%d r=%d c=%d", nb, cols, r, c)
+							checkDot(t, what+" vs exact", dst[i], want, abs, dotTol)
+							checkDot(t, what+" vs go", dst[i], float64(twin[i]), abs, dotTol)
+							checkDot(t, what+" accumulated", acc[i], 2*want, 2*abs, dotTol)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRepack checks Repack and MatMulRowsRepacked against MatMulRows on
+// the plain rows, for row ranges aligned to strips and not, with a padded
+// output, and Row against the plain rows.
+func TestRepack(t *testing.T) {
+	rng := newRNG(63)
+	for _, f := range r16Formats {
+		t.Run(f.typ.String(), func(t *testing.T) {
+			const rows, cols = 37, 11
+			nb := 3
+			if f.blockElems == 32 {
+				nb = 24
+			}
+			k := nb * f.blockElems
+			rowBytes := f.typ.RowSize(k)
+			w := r16RandRows(t, rng, f, rows, rowBytes, nb)
+			for _, fast := range []bool{false, true} {
+				m := repack(f, w, rows, k, fast)
+				if m.Rows() != rows || m.K() != k || m.Type() != f.typ || m.Bytes() != 3*r16Rows*rowBytes {
+					t.Fatalf("matrix %v %dx%d, %d bytes", m.Type(), m.Rows(), m.K(), m.Bytes())
+				}
+				row := make([]byte, rowBytes)
+				for r := 0; r < rows; r++ {
+					if err := m.Row(row, r); err != nil || !bytes.Equal(row, w[r*rowBytes:(r+1)*rowBytes]) {
+						t.Fatalf("fast=%v: Row(%d) = %v, not the plain row", fast, r, err)
+					}
+				}
+				if m.Row(row, rows) == nil || m.Row(row[:1], 0) == nil {
+					t.Error("Row accepted a bad row or a short buffer")
+				}
+				xq := r16RandActs(t, rng, f, cols, nb*f.actBytes, nb)
+				const stride = rows + 3
+				got := make([]float32, (cols-1)*stride+rows)
+				for _, r := range [][2]int{{0, 5}, {5, 16}, {16, 32}, {32, 33}, {33, 37}} {
+					if err := MatMulRowsRepacked(got, stride, m, r[0], r[1], xq, cols); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for c := 0; c < cols; c++ {
+					for r := 0; r < rows; r++ {
+						want, abs := r16Ref(t, f, w[r*rowBytes:], xq[c*nb*f.actBytes:], nb)
+						checkDot(t, fmt.Sprintf("fast=%v r=%d c=%d", fast, r, c), got[c*stride+r], want, abs, dotTol)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRepackAPI checks Repack's refusals and MatMulRowsRepacked's errors.
+func TestRepackAPI(t *testing.T) {
+	k := 256
+	w := make([]byte, 20*quant.Q4K.RowSize(k))
+	if m, ok := Repack(quant.Q4K, w, 20, k); ok != r16Fast || ok && m.Rows() != 20 {
+		t.Errorf("Repack(q4_K) = %v, want %v (r16Fast)", ok, r16Fast)
+	}
+	if CanRepack(quant.Q4K, k) != r16Fast {
+		t.Errorf("CanRepack(q4_K) = %v, want %v", CanRepack(quant.Q4K, k), r16Fast)
+	}
+	for _, bad := range []struct {
+		name    string
+		wt      quant.Type
+		w       []byte
+		rows, k int
+	}{
+		{"no kernel", quant.Q2K, w, 1, 256},
+		{"k not whole blocks", quant.Q4K, w, 1, 128},
+		{"weights short", quant.Q4K, w[:100], 20, 256},
+		{"no rows", quant.Q4K, w, 0, 256},
+	} {
+		if _, ok := Repack(bad.wt, bad.w, bad.rows, bad.k); ok {
+			t.Errorf("%s: Repack accepted", bad.name)
+		}
+	}
+	m := repack(&r16Q4K, w, 20, k, false)
+	xq := make([]byte, 2*quant.Q8K.RowSize(k))
+	dst := make([]float32, 40)
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"nil matrix", MatMulRowsRepacked(dst, 20, nil, 0, 1, xq, 1)},
+		{"reversed", MatMulRowsRepacked(dst, 20, m, 5, 4, xq, 1)},
+		{"past the rows", MatMulRowsRepacked(dst, 21, m, 0, 21, xq, 1)},
+		{"stride below rows", MatMulRowsRepacked(dst, 10, m, 0, 20, xq, 2)},
+		{"activations short", MatMulRowsRepacked(dst, 20, m, 0, 20, xq, 3)},
+		{"dst short", MatMulRowsRepacked(dst[:30], 20, m, 0, 20, xq, 2)},
+	} {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+		}
+	}
+	if err := MatMulRowsRepacked(dst, 20, m, 3, 3, xq, 2); err != nil {
+		t.Errorf("empty range: %v", err)
+	}
+}
+
+// TestMatMulOnTheFly checks the driver's on-the-fly repacking (MatMulRows
+// with many columns) on rows long enough to be packed in several parts,
+// against the reference, with strips and leftover rows, and that it
+// allocates nothing.
+func TestMatMulOnTheFly(t *testing.T) {
+	rng := newRNG(64)
+	for _, f := range r16Formats {
+		t.Run(f.typ.String(), func(t *testing.T) {
+			chunk := r16Buffer / (r16Rows * f.blockBytes)
+			nb := 2*chunk + 3
+			k := nb * f.blockElems
+			const rows, cols = 35, 12
+			rowBytes := f.typ.RowSize(k)
+			w := r16RandRows(t, rng, f, rows, rowBytes, nb)
+			xq := r16RandActs(t, rng, f, cols, nb*f.actBytes, nb)
+			const stride = rows + 1
+			got := make([]float32, (cols-1)*stride+rows)
+			if err := MatMulRows(got, stride, w, f.typ, k, 1, rows, xq, cols); err != nil {
+				t.Fatal(err)
+			}
+			for c := 0; c < cols; c++ {
+				for r := 1; r < rows; r++ {
+					want, abs := r16Ref(t, f, w[r*rowBytes:], xq[c*nb*f.actBytes:], nb)
+					checkDot(t, fmt.Sprintf("r=%d c=%d", r, c), got[c*stride+r], want, abs, dotTol)
+				}
+			}
+			allocs := testing.AllocsPerRun(5, func() {
+				if err := MatMulRows(got, stride, w, f.typ, k, 0, rows, xq, cols); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocs per MatMulRows", allocs)
+			}
+			m := repack(f, w, rows, k, true)
+			allocs = testing.AllocsPerRun(5, func() {
+				if err := MatMulRowsRepacked(got, stride, m, 0, rows, xq, cols); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocs per MatMulRowsRepacked", allocs)
+			}
+		})
+	}
+}
+
+// BenchmarkR16 measures every strip kernel, single-threaded, on one strip
+// of 16 rows × 4096 weights (64K values, as BenchmarkKQuantTile) against
+// 1…64 columns, with the weights repacked beforehand ("packed") and packed
+// inside the loop as the driver does on the fly ("pack+gemm"). Bytes count
+// each weight byte once per column; ns/256 and cpu-ns/256 are per 256
+// weights per column, comparable with BenchmarkKQuantDot and BenchmarkDot.
+func BenchmarkR16(b *testing.B) {
+	const n = 4096
+	for _, f := range r16Formats {
+		rng := newRNG(65)
+		nb := n / f.blockElems
+		rowBytes := nb * f.blockBytes
+		x := r16RandRows(b, rng, f, r16Rows, rowBytes, nb)
+		strip := make([]byte, f.stripBytes(nb))
+		r16Pack(f, strip, x, rowBytes, nb)
+		const maxCols = 64
+		y := r16RandActs(b, rng, f, maxCols, nb*f.actBytes, nb)
+		dst := make([]float32, r16Rows*maxCols)
+		for _, impl := range r16Impls(f.typ) {
+			for _, cols := range []int{1, 2, 4, 8, 16, 32, 64} {
+				if impl.name == "go" && cols > 4 {
+					continue
+				}
+				b.Run(fmt.Sprintf("%v/%s/packed/cols=%d", f.typ, impl.name, cols), func(b *testing.B) {
+					b.SetBytes(int64(len(x) * cols))
+					kqMeasure(b, r16Rows*n/256*cols, func() {
+						impl.f(f, strip, nb, y, nb*f.actBytes, cols, dst, r16Rows, false)
+					})
+				})
+				if impl.name == "go" {
+					continue
+				}
+				b.Run(fmt.Sprintf("%v/%s/pack+gemm/cols=%d", f.typ, impl.name, cols), func(b *testing.B) {
+					b.SetBytes(int64(len(x) * cols))
+					kqMeasure(b, r16Rows*n/256*cols, func() {
+						r16Pack(f, strip, x, rowBytes, nb)
+						impl.f(f, strip, nb, y, nb*f.actBytes, cols, dst, r16Rows, false)
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkR16Pack measures the packer alone on one strip of 16 rows ×
+// 4096 weights; ns/256 is per 256 weights.
+func BenchmarkR16Pack(b *testing.B) {
+	const n = 4096
+	for _, f := range r16Formats {
+		rng := newRNG(66)
+		nb := n / f.blockElems
+		rowBytes := nb * f.blockBytes
+		x := r16RandRows(b, rng, f, r16Rows, rowBytes, nb)
+		strip := make([]byte, f.stripBytes(nb))
+		b.Run(f.typ.String()+"/go", func(b *testing.B) {
+			b.SetBytes(int64(len(x)))
+			kqMeasure(b, r16Rows*n/256, func() { r16PackGeneric(f, strip, x, rowBytes, nb, r16Rows) })
+		})
+		b.Run(f.typ.String()+"/table", func(b *testing.B) {
+			b.SetBytes(int64(len(x)))
+			kqMeasure(b, r16Rows*n/256, func() { r16Pack(f, strip, x, rowBytes, nb) })
+		})
+	}
+}
