@@ -359,3 +359,42 @@ func TestMaskShortcuts(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterConcurrent uses one TokenFilter from several goroutines, each
+// with its own State (run with -race).
+func TestFilterConcurrent(t *testing.T) {
+	g := AnyJSON()
+	pieces := syntheticVocab(3000, 9)
+	f := mustFilter(t, g, pieces, nil)
+	want := make([]uint64, f.MaskWords())
+	ref := g.NewState()
+	ref.AdvanceString(`{"a": [1, "x`)
+	if err := f.MaskUncached(ref, want); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			st := g.NewState()
+			bits := make([]uint64, f.MaskWords())
+			var err error
+			for i := 0; i < 20 && err == nil; i++ {
+				st.Reset()
+				if err = st.AdvanceString(`{"a": [1, "x`); err == nil {
+					err = f.Mask(st, bits)
+				}
+				for j := range bits {
+					if err == nil && bits[j] != want[j] {
+						err = errors.New("mask differs")
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
