@@ -3,7 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
+	"sync"
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/grammar"
@@ -11,8 +11,8 @@ import (
 
 // Structured output: Ollama's "format" ("json" or a JSON Schema) and
 // OpenAI's "response_format" (json_object, json_schema) both become a
-// formatSpec, and applyFormat is the one place that turns it into
-// generation options.
+// formatSpec, and Server.applyFormat is the one place that turns it into
+// generation options (a grammar for gollm's constrained sampler).
 
 // formatSpec is a request's output constraint.
 type formatSpec struct {
@@ -20,35 +20,42 @@ type formatSpec struct {
 	schema  json.RawMessage // a JSON Schema (json_schema)
 }
 
-// structuredOutputEnabled switches grammar-constrained generation on. It
-// is off until gollm.GenerateOptions gains its grammar hook; then set it,
-// and fill in the hook in applyFormat.
-const structuredOutputEnabled = false
+// grammarCacheSize bounds the compiled schemas kept for reuse.
+const grammarCacheSize = 64
 
-// applyFormat validates a format and sets up constrained generation for
-// it. While structured output is not wired into the sampler, a request
-// with a format gets a clear 400 rather than unconstrained text.
-func applyFormat(f *formatSpec, opts *gollm.GenerateOptions) error {
+var anyJSON = sync.OnceValue(grammar.AnyJSON)
+
+// applyFormat compiles a request's format to a grammar (cached by schema
+// text; a Grammar is safe for concurrent use) and hands it to the
+// grammar-constrained sampler. A schema that does not compile is a 400.
+func (s *Server) applyFormat(f *formatSpec, opts *gollm.GenerateOptions) error {
 	if f == nil {
 		return nil
 	}
-	var g *grammar.Grammar
 	if f.anyJSON {
-		g = grammar.AnyJSON()
-	} else {
+		opts.Grammar = anyJSON()
+		return nil
+	}
+	key := string(f.schema)
+	s.mu.Lock()
+	g, ok := s.grammars[key]
+	s.mu.Unlock()
+	if !ok {
 		var err error
 		if g, err = grammar.CompileJSONSchema(f.schema, nil); err != nil {
 			return badParam("format", "invalid JSON schema: %v", err)
 		}
-	}
-	if !structuredOutputEnabled {
-		return &httpError{
-			status: http.StatusBadRequest, param: "format", code: "unsupported_parameter",
-			msg: "structured output (format / response_format) is not supported yet: grammar-constrained sampling is not wired into gollm's sampler",
+		s.mu.Lock()
+		if len(s.grammars) >= grammarCacheSize {
+			for k := range s.grammars { // drop one at random
+				delete(s.grammars, k)
+				break
+			}
 		}
+		s.grammars[key] = g
+		s.mu.Unlock()
 	}
-	_ = g // opts.Grammar = g, once the hook exists
-	_ = opts
+	opts.Grammar = g
 	return nil
 }
 

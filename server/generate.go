@@ -45,7 +45,7 @@ func (s *Server) newJob(req *http.Request, ref *store.Model, samp sampling, keep
 	if samp.numPredict > 0 {
 		j.opts.MaxTokens = samp.numPredict
 	}
-	if err := applyFormat(format, &j.opts); err != nil {
+	if err := s.applyFormat(format, &j.opts); err != nil {
 		return nil, err
 	}
 	ctxSize, err := s.ctxSize(ref, samp.numCtx)

@@ -54,6 +54,7 @@ type testServer struct {
 	client *http.Client
 	logMu  sync.Mutex
 	logBuf bytes.Buffer
+	closed sync.Once
 }
 
 type lockedWriter struct{ ts *testServer }
@@ -95,13 +96,16 @@ func newTestServer(t *testing.T, mod func(*Config)) *testServer {
 	return ts
 }
 
+// close stops the server (once) and checks its log for panics.
 func (ts *testServer) close() {
-	ts.client.CloseIdleConnections()
-	ts.ts.Close()
-	ts.s.Close()
-	if l := ts.log(); strings.Contains(l, "panic") {
-		ts.t.Errorf("server log shows a panic:\n%s", l)
-	}
+	ts.closed.Do(func() {
+		ts.client.CloseIdleConnections()
+		ts.ts.Close()
+		ts.s.Close()
+		if l := ts.log(); strings.Contains(l, "panic") {
+			ts.t.Errorf("server log shows a panic:\n%s", l)
+		}
+	})
 }
 
 // do sends a request with a JSON body (a string is sent as is).

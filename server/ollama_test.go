@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
@@ -470,5 +471,61 @@ func TestThinkingAndTools(t *testing.T) {
 	body["think"] = "sometimes"
 	if st := ts.post("/api/chat", body, &r); st != 400 {
 		t.Errorf("bad think: status %d", st)
+	}
+}
+
+// personSchema bounds every value, so a greedy run completes the object.
+const personSchema = `{"type":"object","properties":{"name":{"type":"string","maxLength":12},"age":{"type":"integer","minimum":0,"maximum":99}},"required":["name","age"],"additionalProperties":false}`
+
+// checkPerson parses text as personSchema's object and checks it against
+// the schema by hand.
+func checkPerson(t *testing.T, text string) {
+	t.Helper()
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &obj); err != nil {
+		t.Fatalf("output %q is not a JSON object: %v", text, err)
+	}
+	var name string
+	var age float64
+	if len(obj) != 2 || json.Unmarshal(obj["name"], &name) != nil || json.Unmarshal(obj["age"], &age) != nil {
+		t.Fatalf("output %q does not have exactly a string name and a number age", text)
+	}
+	if n := len([]rune(name)); n > 12 || age != math.Trunc(age) || age < 0 || age > 99 {
+		t.Errorf("output %q breaks the schema", text)
+	}
+}
+
+// TestStructuredOutput: format "json" and a JSON schema (Ollama) and
+// response_format json_object / json_schema (OpenAI) constrain the output.
+func TestStructuredOutput(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var r map[string]any
+	if st := ts.post("/api/generate", map[string]any{"model": "stories260K", "prompt": "Once upon a time", "stream": false, "format": "json", "options": greedy(100)}, &r); st != 200 {
+		t.Fatalf("format json: %d %v", st, r)
+	}
+	if s := r["response"].(string); !json.Valid([]byte(s)) || r["done_reason"] != "stop" {
+		t.Errorf("format json: %q (%v) is not complete JSON", s, r["done_reason"])
+	}
+	ts.post("/api/chat", map[string]any{"model": "stories260K", "stream": false, "format": json.RawMessage(personSchema), "options": greedy(100),
+		"messages": []map[string]string{{"role": "user", "content": "Who is Lily?"}}}, &r)
+	checkPerson(t, r["message"].(map[string]any)["content"].(string))
+
+	var out struct {
+		Choices []struct {
+			Message struct {
+				Content string `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	body := map[string]any{"model": "stories260K", "temperature": 0, "max_tokens": 100, "messages": []map[string]string{{"role": "user", "content": "Who is Ben?"}},
+		"response_format": map[string]any{"type": "json_schema", "json_schema": map[string]any{"name": "person", "strict": true, "schema": json.RawMessage(personSchema)}}}
+	if st := ts.post("/v1/chat/completions", body, &out); st != 200 {
+		t.Fatalf("json_schema: %d", st)
+	}
+	checkPerson(t, out.Choices[0].Message.Content)
+	body["response_format"] = map[string]any{"type": "json_object"}
+	ts.post("/v1/chat/completions", body, &out)
+	if s := out.Choices[0].Message.Content; !json.Valid([]byte(s)) {
+		t.Errorf("json_object: %q is not JSON", s)
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gollm/gollm/grammar"
 	"github.com/gollm/gollm/internal/embedded"
 	"github.com/gollm/gollm/server/store"
 )
@@ -132,6 +133,7 @@ type Server struct {
 	runners  map[runnerKey]*runner
 	ctxTrain map[string]int // digest → training context length
 	details  map[string]*modelMeta
+	grammars map[string]*grammar.Grammar // compiled JSON schemas
 	closed   bool
 	loads    sync.WaitGroup
 
@@ -175,6 +177,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: cfg.Store, log: cfg.Logger, started: time.Now(),
 		runners: map[runnerKey]*runner{}, ctxTrain: map[string]int{}, details: map[string]*modelMeta{},
+		grammars: map[string]*grammar.Grammar{},
 	}
 	if s.log == nil {
 		s.log = slog.Default()

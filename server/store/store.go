@@ -156,6 +156,12 @@ func (s *Store) Resolve(name string) (*Model, error) {
 		return s.builtinModel(strings.TrimSuffix(name, ":"+DefaultTag), data), nil
 	}
 	isGGUF := strings.HasSuffix(strings.ToLower(name), ".gguf")
+	if !isGGUF || !s.AllowPaths {
+		// Only a path may hold "..", "." or an absolute prefix.
+		if err := checkRelative(name); err != nil {
+			return nil, err
+		}
+	}
 	if isGGUF && s.AllowPaths && (filepath.IsAbs(name) || strings.ContainsRune(name, filepath.Separator) || strings.HasPrefix(name, ".")) {
 		return fileModel(filepath.Clean(name), name, KindPath)
 	}
