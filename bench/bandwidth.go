@@ -59,25 +59,26 @@ func MeasureBandwidth(threads, size, reps int) Bandwidth {
 	return bw
 }
 
-// sumWords adds the words of a with eight independent accumulators, so
-// that the loop is limited by loads, not by the addition chain (the
-// re-slicing lets the compiler drop the bounds checks).
+// sumWords adds the words of a. It walks four quarters of a at once, four
+// words of each per step: four concurrent streams keep more cache-line
+// fetches in flight than one (a single stream reaches about two thirds of
+// the bandwidth on typical x86 cores), and independent accumulators keep
+// the loop limited by memory, not by the addition chain. The re-slicing
+// lets the compiler drop the bounds checks.
 func sumWords(a []uint64) uint64 {
-	var s0, s1, s2, s3, s4, s5, s6, s7 uint64
-	for len(a) >= 8 {
-		b := a[:8:8]
-		s0 += b[0]
-		s1 += b[1]
-		s2 += b[2]
-		s3 += b[3]
-		s4 += b[4]
-		s5 += b[5]
-		s6 += b[6]
-		s7 += b[7]
-		a = a[8:]
+	q := len(a) / 4 &^ 3
+	w, x, y, z := a[:q], a[q:2*q], a[2*q:3*q], a[3*q:4*q]
+	var s0, s1, s2, s3 uint64
+	for len(w) >= 4 && len(x) >= 4 && len(y) >= 4 && len(z) >= 4 {
+		w4, x4, y4, z4 := w[:4:4], x[:4:4], y[:4:4], z[:4:4]
+		s0 += w4[0] + w4[1] + w4[2] + w4[3]
+		s1 += x4[0] + x4[1] + x4[2] + x4[3]
+		s2 += y4[0] + y4[1] + y4[2] + y4[3]
+		s3 += z4[0] + z4[1] + z4[2] + z4[3]
+		w, x, y, z = w[4:], x[4:], y[4:], z[4:]
 	}
-	for _, v := range a {
+	for _, v := range a[4*q:] {
 		s0 += v
 	}
-	return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+	return s0 + s1 + s2 + s3
 }
