@@ -29,7 +29,8 @@ function save(key, value) {
 // chats: [{id, title, model, updated, messages: [{role, content, thinking?, meta?, error?}]}]
 let chats = load(CHATS_KEY, []);
 let settings = load(SETTINGS_KEY, { api: "ollama" });
-let current = chats[0]?.id ?? null;
+// The page opens on the chat touched last.
+let current = chats.reduce((a, c) => (!a || c.updated > a.updated ? c : a), null)?.id ?? null;
 let controller = null; // the AbortController of the answer streaming now
 
 const chatById = (id) => chats.find((c) => c.id === id);
