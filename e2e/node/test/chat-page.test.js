@@ -125,5 +125,15 @@ async function chatFlow(page) {
   assert.equal(await answerText(page), stopped);
   await page.screenshot({ path: path.join(outDir, "chat-reloaded.png") });
 
+  // The same through the OpenAI endpoint (server-sent events).
+  await page.selectOption("#api", "openai");
+  await page.click("#new-chat");
+  await page.fill("#prompt", "A dog");
+  await page.press("#prompt", "Enter");
+  await page.waitForFunction(() => document.body.dataset.state === "idle" && document.querySelector(".msg.assistant")
+    && /tokens/.test(document.querySelector(".msg.assistant .meta").innerText));
+  assert.ok((await answerText(page)).trim().length > 0, "empty answer over SSE");
+  assert.equal(await page.locator(".msg.error").count(), 0);
+
   assert.deepEqual(errors, []);
 }
