@@ -22,6 +22,14 @@ func r16PackAVX512(dst, src *byte, srcStride, nb, blockBytes, dwordOff, dwords, 
 //go:noescape
 func r16GemmQ4KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
+//go:noescape
+func r16GemmQ5KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+// r16GemmQ6KVNNI takes at most r16MaxCols columns.
+//
+//go:noescape
+func r16GemmQ6KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
 // r16Fast says whether this CPU runs the row-interleaved kernels.
 var r16Fast = hasVNNI
 
@@ -43,7 +51,7 @@ func r16Impls(t quant.Type) []r16Impl {
 }
 
 // r16AsmTypes are the types with an assembly strip kernel.
-var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true}
+var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true}
 
 // r16AsmType says whether type t has an assembly strip kernel.
 func r16AsmType(t quant.Type) bool { return r16AsmTypes[t] }
@@ -97,6 +105,13 @@ func r16GemmVNNI(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 	switch f.typ {
 	case quant.Q4K:
 		r16GemmQ4KVNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q5K:
+		r16GemmQ5KVNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q6K:
+		for c0 := 0; c0 < cols; c0 += r16MaxCols {
+			n := min(r16MaxCols, cols-c0)
+			r16GemmQ6KVNNI(&strip[0], nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
+		}
 	default:
 		panic("kernels: no r16 kernel for " + f.typ.String())
 	}

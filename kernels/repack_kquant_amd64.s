@@ -155,16 +155,81 @@ done:
 //	chunks: Z16…Z23 low nibbles of words g = 0…7, Z24…Z31 high nibbles,
 //	Z0…Z4 per-column scratch
 
-// Q4K_SC stores d·sc_j (byte j%4 of src; scale d or d/16) at 64j(BX).
-#define Q4K_SC(j, src, d) \
+// KQ_SC stores d·sc_j (byte j%4 of src; scale d or d/16) at 64j(BX).
+#define KQ_SC(j, src, d) \
 	VPSHUFB   r16ByteSel<>+(64*((j)%4))(SB), src, Z11 \
 	VCVTDQ2PS Z11, Z11                                 \
 	VMULPS    d, Z11, Z11                              \
 	VMOVAPS   Z11, (64*(j))(BX)
 
-// Q4K_MN sets dst to the word pairs (mn_j, mn_j).
-#define Q4K_MN(j, src, dst) \
+// KQ_MN sets dst to the word pairs (mn_j, mn_j).
+#define KQ_MN(j, src, dst) \
 	VPSHUFB r16PairSel<>+(64*((j)%4))(SB), src, dst
+
+// KQ_DECODE decodes the scales of the block at SI (words 0…2, the twelve
+// 6-bit scale bytes) and R8 (d, dmin) of q4_K and q5_K: d·sc_j to 64j(BX)
+// (odd j: times the factor in oddd: d, or d/16 in Z10), dmin to Z1, the
+// mins word pairs (mn_j, mn_j) to Z12…Z19.
+#define KQ_DECODE(oddd) \
+	VCVTPH2PS (R8), Z0                              \
+	VCVTPH2PS 32(R8), Z1                            \
+	VMOVDQU32 0(SI), Z2                             \
+	VMOVDQU32 64(SI), Z3                            \
+	VMOVDQU32 128(SI), Z4                           \
+	VPANDD.BCST r16C3f<>(SB), Z2, Z5                \
+	VPANDD.BCST r16C3f<>(SB), Z3, Z6                \
+	VPSRLD $2, Z2, Z7                               \
+	VPANDD.BCST r16C30<>(SB), Z7, Z7                \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z4, Z7     \
+	VPSRLD $2, Z3, Z8                               \
+	VPANDD.BCST r16C30<>(SB), Z8, Z8                \
+	VPSRLD $4, Z4, Z9                               \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z9, Z8     \
+	VMULPS.BCST r16CSixteenth<>(SB), Z0, Z10        \
+	KQ_SC(0, Z5, Z0)                                \
+	KQ_SC(1, Z5, oddd)                              \
+	KQ_SC(2, Z5, Z0)                                \
+	KQ_SC(3, Z5, oddd)                              \
+	KQ_SC(4, Z7, Z0)                                \
+	KQ_SC(5, Z7, oddd)                              \
+	KQ_SC(6, Z7, Z0)                                \
+	KQ_SC(7, Z7, oddd)                              \
+	KQ_MN(0, Z6, Z12)                               \
+	KQ_MN(1, Z6, Z13)                               \
+	KQ_MN(2, Z6, Z14)                               \
+	KQ_MN(3, Z6, Z15)                               \
+	KQ_MN(4, Z8, Z16)                               \
+	KQ_MN(5, Z8, Z17)                               \
+	KQ_MN(6, Z8, Z18)                               \
+	KQ_MN(7, Z8, Z19)
+
+// KQ_MINS subtracts dmin·d_y·Σ_j mn_j·(bsums[2j] + bsums[2j+1]) from the
+// outputs of every column.
+#define KQ_MINS(loop) \
+	MOVQ DI, R12                                    \
+	MOVQ DX, R13                                    \
+	MOVQ R11, R14                                   \
+loop:                                               \
+	VPXORD Z20, Z20, Z20                            \
+	VPXORD Z21, Z21, Z21                            \
+	VPDPWSSD.BCST 260(R12), Z12, Z20                \
+	VPDPWSSD.BCST 264(R12), Z13, Z21                \
+	VPDPWSSD.BCST 268(R12), Z14, Z20                \
+	VPDPWSSD.BCST 272(R12), Z15, Z21                \
+	VPDPWSSD.BCST 276(R12), Z16, Z20                \
+	VPDPWSSD.BCST 280(R12), Z17, Z21                \
+	VPDPWSSD.BCST 284(R12), Z18, Z20                \
+	VPDPWSSD.BCST 288(R12), Z19, Z21                \
+	VPADDD Z21, Z20, Z20                            \
+	VCVTDQ2PS Z20, Z20                              \
+	VMULPS Z1, Z20, Z20                             \
+	VMOVUPS (R13), Z21                              \
+	VFNMADD231PS.BCST (R12), Z20, Z21               \
+	VMOVUPS Z21, (R13)                              \
+	ADDQ R9, R12                                    \
+	ADDQ R10, R13                                   \
+	DECQ R14                                        \
+	JNZ  loop
 
 // Q4K_LOAD unpacks word 3+8j+g into Z(16+g) (low) and Z(24+g) (high).
 #define Q4K_LOAD(j, g, lo, hi) \
@@ -172,11 +237,11 @@ done:
 	VPANDD.BCST     r16C0f<>(SB), hi, lo       \
 	VPANDD.BCST     r16Cf0<>(SB), hi, hi
 
-// Q4K_COL adds chunk j of the column at (yp) to its outputs at dp, with
+// KQ_COL adds chunk j of the column at (yp) to its outputs at dp, with
 // the sums of the low nibbles in a and of the high ones in b (one chain
 // each; the two columns of a loop iteration run side by side) and
 // scratch t.
-#define Q4K_COL(j, yp, dp, a, b, t) \
+#define KQ_COL(j, yp, dp, a, b, t) \
 	VPXORD a, a, a                                       \
 	VPXORD b, b, b                                       \
 	VPDPBUSD.BCST (4+64*(j)+0)(yp), Z16, a                 \
@@ -203,7 +268,29 @@ done:
 	VFMADD231PS.BCST (yp), a, t                            \
 	VMOVUPS       t, dp
 
-// Q4K_CHUNK runs chunk j over all columns, two at a time.
+// KQ_COLS runs chunk j (weights in Z16…Z31) over all columns, two at a
+// time.
+#define KQ_COLS(j, loop, one, done) \
+	MOVQ DI, R12                                            \
+	MOVQ DX, R13                                            \
+	MOVQ R11, R14                                           \
+	SUBQ $2, R14                                            \
+	JB   one                                                \
+loop:                                                       \
+	LEAQ (R12)(R9*1), AX                                    \
+	KQ_COL(j, R12, (R13), Z0, Z2, Z4)              \
+	KQ_COL(j, AX, (R13)(R10*1), Z5, Z7, Z9)        \
+	LEAQ (R12)(R9*2), R12                                   \
+	LEAQ (R13)(R10*2), R13                                  \
+	SUBQ $2, R14                                            \
+	JAE  loop                                               \
+one:                                                        \
+	CMPQ R14, $-1                                           \
+	JNE  done                                               \
+	KQ_COL(j, R12, (R13), Z0, Z2, Z4)              \
+done:
+
+// Q4K_CHUNK runs chunk j of q4_K over all columns.
 #define Q4K_CHUNK(j, loop, one, done) \
 	Q4K_LOAD(j, 0, Z16, Z24)                                \
 	Q4K_LOAD(j, 1, Z17, Z25)                                \
@@ -213,24 +300,7 @@ done:
 	Q4K_LOAD(j, 5, Z21, Z29)                                \
 	Q4K_LOAD(j, 6, Z22, Z30)                                \
 	Q4K_LOAD(j, 7, Z23, Z31)                                \
-	MOVQ DI, R12                                            \
-	MOVQ DX, R13                                            \
-	MOVQ R11, R14                                           \
-	SUBQ $2, R14                                            \
-	JB   one                                                \
-loop:                                                       \
-	LEAQ (R12)(R9*1), AX                                    \
-	Q4K_COL(j, R12, (R13), Z0, Z2, Z4)              \
-	Q4K_COL(j, AX, (R13)(R10*1), Z5, Z7, Z9)        \
-	LEAQ (R12)(R9*2), R12                                   \
-	LEAQ (R13)(R10*2), R13                                  \
-	SUBQ $2, R14                                            \
-	JAE  loop                                               \
-one:                                                        \
-	CMPQ R14, $-1                                           \
-	JNE  done                                               \
-	Q4K_COL(j, R12, (R13), Z0, Z2, Z4)              \
-done:
+	KQ_COLS(j, loop, one, done)
 
 // func r16GemmQ4KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 TEXT ·r16GemmQ4KVNNI(SB), NOSPLIT, $576-64
@@ -250,64 +320,8 @@ TEXT ·r16GemmQ4KVNNI(SB), NOSPLIT, $576-64
 	R16_ZERO_DST(q4kZeroed, q4kZero)
 
 q4kBlock:
-	// Scales of the sixteen rows.
-	VCVTPH2PS (R8), Z0
-	VCVTPH2PS 32(R8), Z1
-	VMOVDQU32 0(SI), Z2
-	VMOVDQU32 64(SI), Z3
-	VMOVDQU32 128(SI), Z4
-	VPANDD.BCST r16C3f<>(SB), Z2, Z5
-	VPANDD.BCST r16C3f<>(SB), Z3, Z6
-	VPSRLD $2, Z2, Z7
-	VPANDD.BCST r16C30<>(SB), Z7, Z7
-	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z4, Z7
-	VPSRLD $2, Z3, Z8
-	VPANDD.BCST r16C30<>(SB), Z8, Z8
-	VPSRLD $4, Z4, Z9
-	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z9, Z8
-	VMULPS.BCST r16CSixteenth<>(SB), Z0, Z10
-	Q4K_SC(0, Z5, Z0)
-	Q4K_SC(1, Z5, Z10)
-	Q4K_SC(2, Z5, Z0)
-	Q4K_SC(3, Z5, Z10)
-	Q4K_SC(4, Z7, Z0)
-	Q4K_SC(5, Z7, Z10)
-	Q4K_SC(6, Z7, Z0)
-	Q4K_SC(7, Z7, Z10)
-	Q4K_MN(0, Z6, Z12)
-	Q4K_MN(1, Z6, Z13)
-	Q4K_MN(2, Z6, Z14)
-	Q4K_MN(3, Z6, Z15)
-	Q4K_MN(4, Z8, Z16)
-	Q4K_MN(5, Z8, Z17)
-	Q4K_MN(6, Z8, Z18)
-	Q4K_MN(7, Z8, Z19)
-
-	// Mins, per column.
-	MOVQ DI, R12
-	MOVQ DX, R13
-	MOVQ R11, R14
-q4kMins:
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPDPWSSD.BCST 260(R12), Z12, Z20
-	VPDPWSSD.BCST 264(R12), Z13, Z21
-	VPDPWSSD.BCST 268(R12), Z14, Z20
-	VPDPWSSD.BCST 272(R12), Z15, Z21
-	VPDPWSSD.BCST 276(R12), Z16, Z20
-	VPDPWSSD.BCST 280(R12), Z17, Z21
-	VPDPWSSD.BCST 284(R12), Z18, Z20
-	VPDPWSSD.BCST 288(R12), Z19, Z21
-	VPADDD Z21, Z20, Z20
-	VCVTDQ2PS Z20, Z20
-	VMULPS Z1, Z20, Z20
-	VMOVUPS (R13), Z21
-	VFNMADD231PS.BCST (R12), Z20, Z21
-	VMOVUPS Z21, (R13)
-	ADDQ R9, R12
-	ADDQ R10, R13
-	DECQ R14
-	JNZ  q4kMins
+	KQ_DECODE(Z10)
+	KQ_MINS(q4kMins)
 
 	Q4K_CHUNK(0, q4kChunk0, q4kChunkOne0, q4kChunkDone0)
 	Q4K_CHUNK(1, q4kChunk1, q4kChunkOne1, q4kChunkDone1)
@@ -319,5 +333,267 @@ q4kMins:
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q4kBlock
+	VZEROUPPER
+	RET
+
+// ---- q5_K ----
+//
+// r16 layout of a q5_K block: words 0…2 scales and mins as in q4_K, words
+// 3…10 the 32 bytes qh (word 3+g: bytes 4g…4g+3, bit k of byte l is the
+// fifth bit of element 32k + l), word 11 + 8j + g the nibble bytes 4g…4g+3
+// of chunk j; d, dmin follow the words.
+//
+// As q4_K, with five-bit weights: chunk j's low nibbles get bit 2j of qh
+// and its high nibbles (shifted down) bit 2j+1, moved to bit 4 by a dword
+// shift and merged under a mask (VPTERNLOGD). The odd sub-blocks' weights
+// are plain (not 16·nib), so their scales are d·sc.
+
+DATA r16C10<>+0(SB)/4, $0x10101010
+GLOBL r16C10<>(SB), RODATA|NOPTR, $4
+
+// Q5K_LOAD unpacks the weights of group g of chunk j into lo (low nibbles
+// | bit 2j of qh, moved by shlo) and hi (high nibbles | bit 2j+1, moved by
+// shhi).
+#define Q5K_LOAD(j, g, lo, hi, shlo, shhi) \
+	VMOVDQU32       (64*(11+8*(j)+(g)))(SI), hi     \
+	VMOVDQU32       (64*(3+(g)))(SI), Z0            \
+	shlo, Z0, lo                                    \
+	VPANDD.BCST     r16C10<>(SB), lo, lo            \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), hi, lo     \
+	VPSRLD          $4, hi, hi                      \
+	shhi, Z0, Z1                                    \
+	VPANDD.BCST     r16C10<>(SB), Z1, Z1            \
+	VPTERNLOGD.BCST $0xec, r16C0f<>(SB), Z1, hi
+
+// Q5K_CHUNK runs chunk j of q5_K over all columns.
+#define Q5K_CHUNK(j, shlo, shhi, loop, one, done) \
+	Q5K_LOAD(j, 0, Z16, Z24, shlo, shhi)            \
+	Q5K_LOAD(j, 1, Z17, Z25, shlo, shhi)            \
+	Q5K_LOAD(j, 2, Z18, Z26, shlo, shhi)            \
+	Q5K_LOAD(j, 3, Z19, Z27, shlo, shhi)            \
+	Q5K_LOAD(j, 4, Z20, Z28, shlo, shhi)            \
+	Q5K_LOAD(j, 5, Z21, Z29, shlo, shhi)            \
+	Q5K_LOAD(j, 6, Z22, Z30, shlo, shhi)            \
+	Q5K_LOAD(j, 7, Z23, Z31, shlo, shhi)            \
+	KQ_COLS(j, loop, one, done)
+
+// func r16GemmQ5KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+//
+// Registers as in r16GemmQ4KVNNI; Z0, Z1 are the unpacking scratch.
+TEXT ·r16GemmQ5KVNNI(SB), NOSPLIT, $576-64
+	MOVQ w+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ y+16(FP), DI
+	MOVQ yStride+24(FP), R9
+	MOVQ cols+32(FP), R11
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), R10
+	SHLQ $2, R10
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	// R8 = the scales after nb·43 words.
+	IMUL3Q $(43*64), CX, R8
+	ADDQ SI, R8
+	R16_ZERO_DST(q5kZeroed, q5kZero)
+
+q5kBlock:
+	KQ_DECODE(Z0)
+	KQ_MINS(q5kMins)
+
+	Q5K_CHUNK(0, VPSLLD $4, VPSLLD $3, q5kChunk0, q5kChunkOne0, q5kChunkDone0)
+	Q5K_CHUNK(1, VPSLLD $2, VPSLLD $1, q5kChunk1, q5kChunkOne1, q5kChunkDone1)
+	Q5K_CHUNK(2, VPSLLD $0, VPSRLD $1, q5kChunk2, q5kChunkOne2, q5kChunkDone2)
+	Q5K_CHUNK(3, VPSRLD $2, VPSRLD $3, q5kChunk3, q5kChunkOne3, q5kChunkDone3)
+
+	ADDQ $(43*64), SI
+	ADDQ $64, R8
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q5kBlock
+	VZEROUPPER
+	RET
+
+// ---- q6_K ----
+//
+// r16 layout of a q6_K block: words 0…31 the 128 bytes ql, 32…47 the 64
+// bytes qh, 48…51 the sixteen int8 scales (word 48+i: scales 4i…4i+3); d
+// follows the words. In half h of the block (elements 128h…128h+127),
+// group g (g = 0…7) covers l = 4g…4g+3 of ql_A = ql[64h + l], ql_B =
+// ql[64h + 32 + l] and qh[32h + l]:
+//
+//	q=0: u = ql_A & 15 | (qh & 3) << 4            element 128h + l
+//	q=1: u = ql_B & 15 | (qh >> 2 & 3) << 4       element 128h + 32 + l
+//	q=2: u = ql_A >> 4 | (qh >> 4 & 3) << 4       element 128h + 64 + l
+//	q=3: u = ql_B >> 4 | (qh >> 6 & 3) << 4       element 128h + 96 + l
+//
+// with weight u − 32 and element e in sub-block e/16 (scale sc[e/16]).
+//
+// Per block: the sixteen scales become float vectors d·sc_g on the stack;
+// for each column, −32·bsums[g] (the offset's share of sub-block g) is
+// written to a table once; then four passes (h = 0, 1 × words ql_A, ql_B)
+// unpack 16 weight vectors (q = 0, 2 or 1, 3) and walk the columns: four
+// VPDPBUSD chains, one per sub-block, start from the table's −32·bsums
+// (a broadcast load) so that they sum (u − 32)·y exactly, and their float
+// values times d·sc_g go into dst times d_y.
+//
+// Registers as in r16GemmQ4KVNNI except: the block's scales are found
+// through 5120(BX) and the blocks left counted in 5128(BX), CX = the
+// column's table entry; stack area: 0…1023 d·sc_g (64 bytes per g),
+// 1024…5119 the table (64 bytes per column, r16MaxCols = 64 columns at
+// most), R8 = the second column's table entry; Z15 = 0.
+
+// Q6K_LOAD unpacks group g of word ql (ql_A or ql_B) with qh word wqh into
+// lo (low nibbles, qh bits moved by shlo) and hi (high nibbles, qh bits
+// moved by shhi).
+#define Q6K_LOAD(wql, wqh, lo, hi, shlo, shhi) \
+	VMOVDQU32       (64*(wql))(SI), hi              \
+	VMOVDQU32       (64*(wqh))(SI), Z0              \
+	shlo, Z0, lo                                    \
+	VPANDD.BCST     r16C30<>(SB), lo, lo            \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), hi, lo     \
+	VPSRLD          $4, hi, hi                      \
+	shhi, Z0, Z1                                    \
+	VPANDD.BCST     r16C30<>(SB), Z1, Z1            \
+	VPTERNLOGD.BCST $0xec, r16C0f<>(SB), Z1, hi
+
+// Q6K_SC stores d·sc_(4i+k) at 64(4i+k)(BX) (sign-extended byte k of word
+// 48+i in Z2; d in Z3).
+#define Q6K_SC(i, k) \
+	VPSLLD    $(24-8*(k)), Z2, Z4                   \
+	VPSRAD    $24, Z4, Z4                           \
+	VCVTDQ2PS Z4, Z4                                \
+	VMULPS    Z3, Z4, Z4                            \
+	VMOVAPS   Z4, (64*(4*(i)+(k)))(BX)
+
+#define Q6K_SCW(i) \
+	VMOVDQU32 (64*(48+(i)))(SI), Z2                 \
+	Q6K_SC(i, 0)                                    \
+	Q6K_SC(i, 1)                                    \
+	Q6K_SC(i, 2)                                    \
+	Q6K_SC(i, 3)
+
+// Q6K_COL adds half h, quarters qa and qb (weights in Z16…Z23 and
+// Z24…Z31) of the column at (yp) to its outputs at dp; its −32·bsums
+// table is at (tp).
+#define Q6K_COL(h, qa, qb, yp, tp, dp, a0, a1, a2, a3, t) \
+	VPBROADCASTD  (4*(8*(h)+2*(qa)))(tp), a0                \
+	VPBROADCASTD  (4*(8*(h)+2*(qa)+1))(tp), a1              \
+	VPBROADCASTD  (4*(8*(h)+2*(qb)))(tp), a2                \
+	VPBROADCASTD  (4*(8*(h)+2*(qb)+1))(tp), a3              \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+0)(yp), Z16, a0        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+16)(yp), Z20, a1       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+0)(yp), Z24, a2        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+16)(yp), Z28, a3       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+4)(yp), Z17, a0        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+20)(yp), Z21, a1       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+4)(yp), Z25, a2        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+20)(yp), Z29, a3       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+8)(yp), Z18, a0        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+24)(yp), Z22, a1       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+8)(yp), Z26, a2        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+24)(yp), Z30, a3       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+12)(yp), Z19, a0       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+28)(yp), Z23, a1       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+12)(yp), Z27, a2       \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+28)(yp), Z31, a3       \
+	VCVTDQ2PS     a0, a0                                    \
+	VCVTDQ2PS     a1, a1                                    \
+	VCVTDQ2PS     a2, a2                                    \
+	VCVTDQ2PS     a3, a3                                    \
+	VMULPS        (64*(8*(h)+2*(qa)))(BX), a0, a0           \
+	VFMADD231PS   (64*(8*(h)+2*(qa)+1))(BX), a1, a0         \
+	VFMADD231PS   (64*(8*(h)+2*(qb)))(BX), a2, a0           \
+	VFMADD231PS   (64*(8*(h)+2*(qb)+1))(BX), a3, a0         \
+	VMOVUPS       dp, t                                     \
+	VFMADD231PS.BCST (yp), a0, t                            \
+	VMOVUPS       t, dp
+
+// Q6K_PASS unpacks half h, word set ql (0: ql_A, 8: ql_B) and runs it over
+// all columns, two at a time.
+#define Q6K_PASS(h, ql, qa, qb, shlo, shhi, loop, one, done) \
+	Q6K_LOAD(16*(h)+(ql)+0, 32+8*(h)+0, Z16, Z24, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+1, 32+8*(h)+1, Z17, Z25, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+2, 32+8*(h)+2, Z18, Z26, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+3, 32+8*(h)+3, Z19, Z27, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+4, 32+8*(h)+4, Z20, Z28, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+5, 32+8*(h)+5, Z21, Z29, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+6, 32+8*(h)+6, Z22, Z30, shlo, shhi) \
+	Q6K_LOAD(16*(h)+(ql)+7, 32+8*(h)+7, Z23, Z31, shlo, shhi) \
+	MOVQ DI, R12                                            \
+	MOVQ DX, R13                                            \
+	LEAQ 1024(BX), CX                                       \
+	MOVQ R11, R14                                           \
+	SUBQ $2, R14                                            \
+	JB   one                                                \
+loop:                                                       \
+	LEAQ (R12)(R9*1), AX                                    \
+	LEAQ 64(CX), R8                                         \
+	Q6K_COL(h, qa, qb, R12, CX, (R13), Z0, Z1, Z2, Z3, Z4)  \
+	Q6K_COL(h, qa, qb, AX, R8, (R13)(R10*1), Z5, Z6, Z7, Z8, Z9) \
+	LEAQ (R12)(R9*2), R12                                   \
+	LEAQ (R13)(R10*2), R13                                  \
+	ADDQ $128, CX                                           \
+	SUBQ $2, R14                                            \
+	JAE  loop                                               \
+one:                                                        \
+	CMPQ R14, $-1                                           \
+	JNE  done                                               \
+	Q6K_COL(h, qa, qb, R12, CX, (R13), Z0, Z1, Z2, Z3, Z4)  \
+done:
+
+// func r16GemmQ6KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ6KVNNI(SB), 0, $5248-64
+	MOVQ w+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ y+16(FP), DI
+	MOVQ yStride+24(FP), R9
+	MOVQ cols+32(FP), R11
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), R10
+	SHLQ $2, R10
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	MOVQ CX, 5128(BX)
+	// The scales after nb·52 words.
+	IMUL3Q $(52*64), CX, AX
+	ADDQ SI, AX
+	MOVQ AX, 5120(BX)
+	VPXORD Z15, Z15, Z15
+	R16_ZERO_DST(q6kZeroed, q6kZero)
+
+q6kBlock:
+	// d·sc_g.
+	MOVQ 5120(BX), AX
+	VCVTPH2PS (AX), Z3
+	ADDQ $32, AX
+	MOVQ AX, 5120(BX)
+	Q6K_SCW(0)
+	Q6K_SCW(1)
+	Q6K_SCW(2)
+	Q6K_SCW(3)
+
+	// −32·bsums of every column.
+	MOVQ DI, R12
+	LEAQ 1024(BX), CX
+	MOVQ R11, R14
+q6kTable:
+	VPMOVSXWD 260(R12), Z0
+	VPSLLD    $5, Z0, Z0
+	VPSUBD    Z0, Z15, Z0
+	VMOVDQA64 Z0, (CX)
+	ADDQ R9, R12
+	ADDQ $64, CX
+	DECQ R14
+	JNZ  q6kTable
+
+	Q6K_PASS(0, 0, 0, 2, VPSLLD $4, VPSLLD $0, q6kPass0, q6kPassOne0, q6kPassDone0)
+	Q6K_PASS(0, 8, 1, 3, VPSLLD $2, VPSRLD $2, q6kPass1, q6kPassOne1, q6kPassDone1)
+	Q6K_PASS(1, 0, 0, 2, VPSLLD $4, VPSLLD $0, q6kPass2, q6kPassOne2, q6kPassDone2)
+	Q6K_PASS(1, 8, 1, 3, VPSLLD $2, VPSRLD $2, q6kPass3, q6kPassOne3, q6kPassDone3)
+
+	ADDQ $(52*64), SI
+	ADDQ $292, DI
+	DECQ 5128(BX)
+	JNZ  q6kBlock
 	VZEROUPPER
 	RET
