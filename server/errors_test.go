@@ -153,6 +153,9 @@ func TestMethodAndPath(t *testing.T) {
 // 401 in their API's shape; / and /health stay open.
 func TestAPIKey(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.APIKey = "s3cret" })
+	asset := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "asset") })
+	ts.s.HandlePublic("GET /static/", asset)
+	ts.s.Handle("GET /private/", asset)
 	cases := []struct {
 		method, path string
 		body         any
@@ -172,6 +175,9 @@ func TestAPIKey(t *testing.T) {
 		{http.MethodGet, "/", nil, nil, 200},
 		{http.MethodHead, "/", nil, nil, 200},
 		{http.MethodGet, "/health", nil, nil, 200},
+		{http.MethodGet, "/static/app.js", nil, nil, 200},
+		{http.MethodGet, "/private/x", nil, nil, 401},
+		{http.MethodGet, "/private/x", nil, []string{"Authorization", "Bearer s3cret"}, 200},
 	}
 	for _, c := range cases {
 		resp := ts.do(c.method, c.path, c.body, c.hdr...)

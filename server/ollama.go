@@ -745,6 +745,9 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	meta, err := s.meta(ref)
+	if err == nil && req.Verbose {
+		meta, err = readMeta(ref, true) // the cached metadata has no vocabularies
+	}
 	if err != nil {
 		writeError(w, apiOllama, err)
 		return

@@ -134,6 +134,7 @@ type Server struct {
 	ctxTrain map[string]int // digest → training context length
 	details  map[string]*modelMeta
 	grammars map[string]*grammar.Grammar // compiled JSON schemas
+	public   map[string]bool             // patterns registered with HandlePublic
 	closed   bool
 	loads    sync.WaitGroup
 
@@ -177,7 +178,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: cfg.Store, log: cfg.Logger, started: time.Now(),
 		runners: map[runnerKey]*runner{}, ctxTrain: map[string]int{}, details: map[string]*modelMeta{},
-		grammars: map[string]*grammar.Grammar{},
+		grammars: map[string]*grammar.Grammar{}, public: map[string]bool{},
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -219,10 +220,20 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /metrics", s.handleMetrics)
 }
 
-// Handle registers an extra handler (e.g. the chat page's assets) on the
-// server's mux, with http.ServeMux's pattern syntax. Call it before
-// serving. The API key and origin checks apply to it as to the API.
+// Handle registers an extra handler on the server's mux, with
+// http.ServeMux's pattern syntax. Call it before serving. The API key and
+// origin checks apply to it as to the API.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// HandlePublic is Handle for routes that need no API key, such as the chat
+// page's static assets (a browser sends no key when it loads a script).
+// The origin check still applies.
+func (s *Server) HandlePublic(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.mu.Lock()
+	s.public[pattern] = true
+	s.mu.Unlock()
+}
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -270,13 +281,25 @@ func apiOf(p string) apiKind {
 	return apiOpenAI
 }
 
-// publicPath reports whether a request needs no API key.
-func publicPath(r *http.Request) bool {
+// publicPath reports whether a request needs no API key: GET or HEAD of
+// / and /health, and routes registered with HandlePublic.
+func (s *Server) publicPath(r *http.Request) bool {
 	switch r.URL.Path {
 	case "/", "/health", "/v1/health":
-		return r.Method == http.MethodGet || r.Method == http.MethodHead
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return true
+		}
 	}
-	return false
+	s.mu.Lock()
+	n := len(s.public)
+	s.mu.Unlock()
+	if n == 0 {
+		return false
+	}
+	_, pattern := s.mux.Handler(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.public[pattern]
 }
 
 // middleware wraps the mux with metrics, origin checks (CORS) and the API
@@ -309,7 +332,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if s.cfg.APIKey != "" && !publicPath(r) && r.Method != http.MethodOptions {
+		if s.cfg.APIKey != "" && !s.publicPath(r) && r.Method != http.MethodOptions {
 			auth := r.Header.Get("Authorization")
 			token, ok := strings.CutPrefix(auth, "Bearer ")
 			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.APIKey)) != 1 {

@@ -41,6 +41,7 @@ type ShowResponse struct {
 // loading its weights.
 type modelMeta struct {
 	kv           []gguf.KV
+	bigKeys      []string // keys of values left out of kv
 	arch         string
 	params       uint64
 	trainCtx     int
@@ -50,8 +51,9 @@ type modelMeta struct {
 	capabilities []string
 }
 
-// readMeta parses a model's GGUF header.
-func readMeta(ref *store.Model) (*modelMeta, error) {
+// readMeta parses a model's GGUF header. Unless all is set, it keeps only
+// the metadata a non-verbose /api/show reports (no vocabularies).
+func readMeta(ref *store.Model, all bool) (*modelMeta, error) {
 	var f *gguf.File
 	var err error
 	if ref.Data != nil {
@@ -63,7 +65,14 @@ func readMeta(ref *store.Model) (*modelMeta, error) {
 		return nil, fmt.Errorf("reading model %s: %w", ref.Name, err)
 	}
 	defer f.Close()
-	meta := &modelMeta{kv: f.KV, params: f.Parameters()}
+	meta := &modelMeta{params: f.Parameters()}
+	for _, kv := range f.KV {
+		if all || !bigValue(kv) {
+			meta.kv = append(meta.kv, kv)
+		} else if kv.Key != "tokenizer.chat_template" {
+			meta.bigKeys = append(meta.bigKeys, kv.Key)
+		}
+	}
 	meta.arch, _ = f.Architecture()
 	if n, err := f.ArchUint32("context_length"); err == nil {
 		meta.trainCtx = int(n)
@@ -91,6 +100,17 @@ func readMeta(ref *store.Model) (*modelMeta, error) {
 	return meta, nil
 }
 
+// bigValue reports whether a metadata value is one /api/show leaves out
+// unless verbose: vocabularies and other long arrays, and the template
+// (reported on its own).
+func bigValue(kv gguf.KV) bool {
+	if kv.Key == "tokenizer.chat_template" {
+		return true
+	}
+	a, ok := kv.Value.V.(gguf.Array)
+	return ok && (a.Len() > bigArrayLen || strings.HasPrefix(kv.Key, "tokenizer.ggml."))
+}
+
 // meta returns a model's metadata, read once per model version.
 func (s *Server) meta(ref *store.Model) (*modelMeta, error) {
 	s.mu.Lock()
@@ -99,7 +119,7 @@ func (s *Server) meta(ref *store.Model) (*modelMeta, error) {
 	if ok {
 		return m, nil
 	}
-	m, err := readMeta(ref)
+	m, err := readMeta(ref, false)
 	if err != nil {
 		return nil, err
 	}
@@ -155,11 +175,14 @@ const bigArrayLen = 256
 // modelInfo converts GGUF metadata to JSON values for /api/show.
 func modelInfo(meta *modelMeta, verbose bool) map[string]any {
 	out := make(map[string]any, len(meta.kv)+1)
+	for _, k := range meta.bigKeys {
+		out[k] = nil // left out, as Ollama leaves them out
+	}
 	for _, kv := range meta.kv {
 		if kv.Key == "tokenizer.chat_template" {
 			continue // shown as the template
 		}
-		if a, ok := kv.Value.V.(gguf.Array); ok && !verbose && (a.Len() > bigArrayLen || strings.HasPrefix(kv.Key, "tokenizer.ggml.")) {
+		if !verbose && bigValue(kv) {
 			out[kv.Key] = nil
 			continue
 		}
@@ -294,7 +317,7 @@ func Show(st *store.Store, name string, verbose bool) (*ShowResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta, err := readMeta(ref)
+	meta, err := readMeta(ref, verbose)
 	if err != nil {
 		return nil, err
 	}
