@@ -25,6 +25,12 @@ func r16GemmQ4KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, d
 //go:noescape
 func r16GemmQ5KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
+//go:noescape
+func r16GemmQ8_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ4_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
 // r16GemmQ6KVNNI takes at most r16MaxCols columns.
 //
 //go:noescape
@@ -51,7 +57,7 @@ func r16Impls(t quant.Type) []r16Impl {
 }
 
 // r16AsmTypes are the types with an assembly strip kernel.
-var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true}
+var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true, quant.Q8_0: true, quant.Q4_0: true}
 
 // r16AsmType says whether type t has an assembly strip kernel.
 func r16AsmType(t quant.Type) bool { return r16AsmTypes[t] }
@@ -107,6 +113,10 @@ func r16GemmVNNI(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 		r16GemmQ4KVNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
 	case quant.Q5K:
 		r16GemmQ5KVNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q8_0:
+		r16GemmQ8_0VNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q4_0:
+		r16GemmQ4_0VNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
 	case quant.Q6K:
 		for c0 := 0; c0 < cols; c0 += r16MaxCols {
 			n := min(r16MaxCols, cols-c0)

@@ -189,3 +189,169 @@ packNext:
 	JNZ  packBlock
 	VZEROUPPER
 	RET
+
+// ---- Strip kernels for q8_0 and q4_0 weights against q8_0 activations ----
+//
+// r16 layout: q8_0 words 0…7 are the 32 quants (word g: elements
+// 4g…4g+3); q4_0 words 0…3 are the 16 nibble bytes (word g: low nibbles
+// elements 4g…4g+3, high nibbles 16+4g…); the fp16 scales d follow the
+// words of all blocks.
+//
+// Per block, the weights of the sixteen rows become eight vectors of
+// unsigned bytes u, element 4g…4g+3 in vector g: q8_0 as u = q + 128
+// (q XOR 0x80), q4_0 as the nibbles u = q + 8. Then for every column,
+// Σ q·y = Σ u·y − m·Σ y (m = 128 or 8): m·Σy comes from one VPDPBUSD of
+// the bytes m with the column's 32 quants (broadcast to both halves of a
+// zmm) and three shuffle-and-add steps that leave the total in every
+// lane; its negation starts the first of two VPDPBUSD chains over the
+// eight weight vectors, each with the column's four quants broadcast. The
+// sum goes to float, times the rows' d (a vector) and the column's d_y
+// (converted once, kept on the stack for an embedded broadcast) into dst.
+//
+// Registers:
+//	SI words of the block, R8 its scales, DI column 0's block
+//	R9 yStride, DX dst, R10 4·dstStride, R11 cols, CX blocks left
+//	R12 column's block, R13 column's dst, R14 columns left, AX the second
+//	column's block, BX stack: 0(BX), 64(BX) the two columns' d_y
+//	Z16…Z23 weights, Z13 rows' d, Z14 bytes m, Z15 zero
+//	Z0…Z9 per-column scratch
+
+DATA r16C80<>+0(SB)/4, $0x80808080
+GLOBL r16C80<>(SB), RODATA|NOPTR, $4
+DATA r16C08<>+0(SB)/4, $0x08080808
+GLOBL r16C08<>(SB), RODATA|NOPTR, $4
+DATA r16C0f32<>+0(SB)/4, $0x0f0f0f0f
+GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
+
+// Q80_COL adds the block of the column at (yp) to its outputs at dp;
+// slot(BX) keeps its d_y; a, b, t (xt its xmm), u scratch.
+#define Q80_COL(yp, dp, slot, a, b, t, xt, u) \
+	VBROADCASTI64X4  2(yp), u                  \
+	VPXORD           a, a, a                   \
+	VPDPBUSD         u, Z14, a                 \
+	VPSHUFD          $0x4e, a, t               \
+	VPADDD           t, a, a                   \
+	VPSHUFD          $0xb1, a, t               \
+	VPADDD           t, a, a                   \
+	VSHUFI32X4       $0xb1, a, a, t            \
+	VPADDD           t, a, a                   \
+	VPSUBD           a, Z15, a                 \
+	VPXORD           b, b, b                   \
+	VPDPBUSD.BCST    2(yp), Z16, a             \
+	VPDPBUSD.BCST    6(yp), Z17, b             \
+	VPDPBUSD.BCST    10(yp), Z18, a            \
+	VPDPBUSD.BCST    14(yp), Z19, b            \
+	VPDPBUSD.BCST    18(yp), Z20, a            \
+	VPDPBUSD.BCST    22(yp), Z21, b            \
+	VPDPBUSD.BCST    26(yp), Z22, a            \
+	VPDPBUSD.BCST    30(yp), Z23, b            \
+	VPADDD           b, a, a                   \
+	VCVTDQ2PS        a, a                      \
+	VMULPS           Z13, a, a                 \
+	VCVTPH2PS        (yp), xt                  \
+	VMOVSS           xt, slot(BX)              \
+	VMOVUPS          dp, t                     \
+	VFMADD231PS.BCST slot(BX), a, t            \
+	VMOVUPS          t, dp
+
+// Q80_COLS runs the block over all columns, two at a time.
+#define Q80_COLS(loop, one, done) \
+	MOVQ DI, R12                                            \
+	MOVQ DX, R13                                            \
+	MOVQ R11, R14                                           \
+	SUBQ $2, R14                                            \
+	JB   one                                                \
+loop:                                                       \
+	LEAQ (R12)(R9*1), AX                                    \
+	Q80_COL(R12, (R13), 0, Z0, Z1, Z2, X2, Z3)              \
+	Q80_COL(AX, (R13)(R10*1), 64, Z5, Z6, Z7, X7, Z8)       \
+	LEAQ (R12)(R9*2), R12                                   \
+	LEAQ (R13)(R10*2), R13                                  \
+	SUBQ $2, R14                                            \
+	JAE  loop                                               \
+one:                                                        \
+	CMPQ R14, $-1                                           \
+	JNE  done                                               \
+	Q80_COL(R12, (R13), 0, Z0, Z1, Z2, X2, Z3)              \
+done:
+
+// Q80_SETUP loads the arguments of a q8_0/q4_0 strip kernel (words per
+// block: words) and zeroes dst unless accumulating. BX must be set.
+#define Q80_SETUP(words, zdone, zloop) \
+	MOVQ w+0(FP), SI                                        \
+	MOVQ nb+8(FP), CX                                       \
+	MOVQ y+16(FP), DI                                       \
+	MOVQ yStride+24(FP), R9                                 \
+	MOVQ cols+32(FP), R11                                   \
+	MOVQ dst+40(FP), DX                                     \
+	MOVQ dstStride+48(FP), R10                              \
+	SHLQ $2, R10                                            \
+	IMUL3Q $(64*(words)), CX, R8                            \
+	ADDQ SI, R8                                             \
+	VPXORD Z15, Z15, Z15                                    \
+	CMPQ accumulate+56(FP), $0                              \
+	JNE  zdone                                              \
+	MOVQ DX, R13                                            \
+	MOVQ R11, R14                                           \
+zloop:                                                      \
+	VMOVUPS Z15, (R13)                                      \
+	ADDQ R10, R13                                           \
+	DECQ R14                                                \
+	JNZ  zloop                                              \
+zdone:
+
+// func r16GemmQ8_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ8_0VNNI(SB), NOSPLIT, $192-64
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	Q80_SETUP(8, q80Zeroed, q80Zero)
+	VPBROADCASTD r16C80<>(SB), Z14
+
+q80Block:
+	VCVTPH2PS (R8), Z13
+	VPXORD 0(SI), Z14, Z16
+	VPXORD 64(SI), Z14, Z17
+	VPXORD 128(SI), Z14, Z18
+	VPXORD 192(SI), Z14, Z19
+	VPXORD 256(SI), Z14, Z20
+	VPXORD 320(SI), Z14, Z21
+	VPXORD 384(SI), Z14, Z22
+	VPXORD 448(SI), Z14, Z23
+	Q80_COLS(q80Cols, q80ColsOne, q80ColsDone)
+	ADDQ $512, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80Block
+	VZEROUPPER
+	RET
+
+// Q40_LOAD unpacks word g of a q4_0 block into the low nibbles lo and the
+// high nibbles hi.
+#define Q40_LOAD(g, lo, hi) \
+	VMOVDQU32   (64*(g))(SI), hi                            \
+	VPANDD.BCST r16C0f32<>(SB), hi, lo                      \
+	VPSRLD      $4, hi, hi                                  \
+	VPANDD.BCST r16C0f32<>(SB), hi, hi
+
+// func r16GemmQ4_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4_0VNNI(SB), NOSPLIT, $192-64
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	Q80_SETUP(4, q40Zeroed, q40Zero)
+	VPBROADCASTD r16C08<>(SB), Z14
+
+q40Block:
+	VCVTPH2PS (R8), Z13
+	Q40_LOAD(0, Z16, Z20)
+	Q40_LOAD(1, Z17, Z21)
+	Q40_LOAD(2, Z18, Z22)
+	Q40_LOAD(3, Z19, Z23)
+	Q80_COLS(q40Cols, q40ColsOne, q40ColsDone)
+	ADDQ $256, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q40Block
+	VZEROUPPER
+	RET
