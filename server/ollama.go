@@ -116,7 +116,7 @@ func (n *ndjsonWriter) send(v any) error {
 		n.w.WriteHeader(http.StatusOK)
 		n.started = true
 	}
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return err
 	}

@@ -303,7 +303,7 @@ func (e *sseWriter) start() {
 }
 
 func (e *sseWriter) send(v any) error {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return err
 	}
