@@ -9,10 +9,12 @@
 //
 // so a file pulled by gollm is found by those tools and the other way round.
 //
-// It is its own package, not part of server or cmd/gollm, because both the
-// `gollm pull` verb and the server's model-name resolver need the cache
-// layout, and because it is network and file-system code that the engine
-// packages must not depend on. It imports nothing of ours. Like every
+// It is its own package, not part of cmd/gollm or server: it is a client of
+// a remote service with its own protocol (model-info API, resolve URLs,
+// LFS hashes, resumable transfers) that is worth testing on its own against
+// a fake Hub, and that a program embedding gollm may want without the CLI
+// or the HTTP server; server/store only reads the cache layout this
+// package writes. It imports nothing of ours. Like every
 // package but cmd/gollm it reads no environment variables: the endpoint
 // (HF_ENDPOINT), token (HF_TOKEN) and cache directory (HF_HUB_CACHE,
 // HF_HOME) come in as fields of Client; DefaultCacheDir applies the

@@ -44,7 +44,8 @@ func runPull(args []string, stdout, stderr io.Writer) error {
 		quiet    bool
 	)
 	fs.StringVar(&endpoint, "endpoint", endpoint, "Hub `URL` (default: $HF_ENDPOINT or "+hfhub.DefaultEndpoint+")")
-	fs.StringVar(&cacheDir, "cache-dir", "", "hub cache `directory` (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)")
+	fs.StringVar(&cacheDir, "cache-dir", "", "hub cache `directory` (default: $HF_HUB_CACHE, $HF_HOME/hub, $XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub)")
+	fs.StringVar(&cacheDir, "hf-cache", "", "same as --cache-dir (serve's spelling)")
 	fs.BoolVar(&quiet, "q", false, "no progress bar")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gollm pull [flags] org/repo[@revision][:QUANT]")
