@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/embedded"
 	"github.com/gollm/gollm/server/store"
 )
@@ -527,5 +530,80 @@ func TestStructuredOutput(t *testing.T) {
 	ts.post("/v1/chat/completions", body, &out)
 	if s := out.Choices[0].Message.Content; !json.Valid([]byte(s)) {
 		t.Errorf("json_object: %q is not JSON", s)
+	}
+}
+
+// storiesWithTemplate writes stories260K with a chat template added to its
+// metadata and returns the file's directory (as a models dir) .
+func storiesWithTemplate(t *testing.T, name, tmpl string) string {
+	t.Helper()
+	f, err := gguf.Parse(embedded.Stories260K)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := append(append([]gguf.KV(nil), f.KV...), gguf.KV{Key: "tokenizer.chat_template", Value: gguf.String(tmpl)})
+	ti := append([]gguf.TensorInfo(nil), f.Tensors...)
+	var data [][]byte
+	for i := range ti {
+		data = append(data, f.TensorData(&ti[i]))
+	}
+	dir := t.TempDir()
+	if err := gguf.WriteFile(filepath.Join(dir, name+".gguf"), kv, ti, data); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestChatTemplates: a model's own template renders /api/chat, /api/generate
+// (not raw) and /apply-template; a template that fails is a 400; an Ollama
+// model whose file has no template gets the built-in format its Ollama
+// template is recognized as.
+func TestChatTemplates(t *testing.T) {
+	const tmpl = `{% for m in messages %}[{{ m.role }}]{{ m.content }}
+{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}`
+	models := storiesWithTemplate(t, "tagged", tmpl)
+	bad := storiesWithTemplate(t, "broken", `{{ raise_exception("no chat here") }}`)
+	if err := os.Rename(filepath.Join(bad, "broken.gguf"), filepath.Join(models, "broken.gguf")); err != nil {
+		t.Fatal(err)
+	}
+	ollamaDir := t.TempDir()
+	fakeOllamaStore(t, ollamaDir, "llama3ish", map[string]string{
+		store.MediaTypeTemplate: "{{ if .System }}<|start_header_id|>system<|end_header_id|>\n\n{{ .System }}<|eot_id|>{{ end }}{{ if .Prompt }}<|start_header_id|>user<|end_header_id|>\n\n{{ .Prompt }}<|eot_id|>{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n",
+	})
+	ts := newTestServer(t, func(c *Config) { c.Store.ModelsDir = models; c.Store.OllamaDir = ollamaDir })
+
+	var at map[string]string
+	ts.post("/apply-template", map[string]any{"model": "tagged", "messages": []map[string]string{{"role": "system", "content": "S"}, {"role": "user", "content": "P"}}}, &at)
+	want := "[system]S\n[user]P\n[assistant]"
+	if at["prompt"] != want {
+		t.Fatalf("apply-template %q, want %q", at["prompt"], want)
+	}
+	// /api/generate with a system and a prompt renders them as a
+	// conversation: the same as sending the rendered text raw.
+	var viaTemplate, viaRaw map[string]any
+	ts.post("/api/generate", map[string]any{"model": "tagged", "system": "S", "prompt": "P", "stream": false, "options": greedy(20)}, &viaTemplate)
+	ts.post("/api/generate", map[string]any{"model": "tagged", "prompt": want, "raw": true, "stream": false, "options": greedy(20)}, &viaRaw)
+	if viaTemplate["response"] != viaRaw["response"] || viaTemplate["prompt_eval_count"] != viaRaw["prompt_eval_count"] {
+		t.Errorf("templated %v, raw %v", viaTemplate, viaRaw)
+	}
+	var chatResp map[string]any
+	ts.post("/api/chat", map[string]any{"model": "tagged", "stream": false, "options": greedy(20), "messages": []map[string]string{{"role": "system", "content": "S"}, {"role": "user", "content": "P"}}}, &chatResp)
+	if chatResp["message"].(map[string]any)["content"] != viaRaw["response"] {
+		t.Errorf("chat %v, raw %v", chatResp, viaRaw)
+	}
+	var show ShowResponse
+	ts.post("/api/show", map[string]string{"model": "tagged"}, &show)
+	if show.Template != tmpl {
+		t.Errorf("show template %q", show.Template)
+	}
+
+	var e map[string]any
+	if st := ts.post("/api/chat", map[string]any{"model": "broken", "messages": []map[string]string{{"role": "user", "content": "P"}}}, &e); st != 400 || !strings.Contains(e["error"].(string), "no chat here") {
+		t.Errorf("failing template: %d %v", st, e)
+	}
+
+	ts.post("/apply-template", map[string]any{"model": "llama3ish", "messages": []map[string]string{{"role": "user", "content": "Hi"}}}, &at)
+	if want := "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"; at["prompt"] != want {
+		t.Errorf("detected llama3 format: %q, want %q", at["prompt"], want)
 	}
 }
