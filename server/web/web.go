@@ -16,14 +16,14 @@
 // With the server package, mount it as the browser index and for the
 // assets:
 //
-//	cfg.Index = web.Handler()                  // GET / from browsers
-//	srv.Handle("GET /static/", web.Handler())  // the page's assets
+//	cfg.Index = web.Handler()                        // GET / from browsers
+//	srv.HandlePublic("GET /static/", web.Handler())  // the page's assets
 //
 // or, on a plain mux, mux.Handle("GET /", web.Handler()). The page refers
 // to its assets by relative URLs and to the API by absolute ones, so it
 // also works mounted under a prefix with http.StripPrefix as long as the
-// API stays at the root. When the server requires an API key, the assets
-// must stay public (a browser sends no key for a script tag) and the key
+// API stays at the root. The assets must be public when the server
+// requires an API key (a browser sends no key for a script tag); the key
 // goes in the page's settings, which sends it as a bearer token.
 package web
 
