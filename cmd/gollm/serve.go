@@ -19,6 +19,7 @@ import (
 
 	"github.com/gollm/gollm/server"
 	"github.com/gollm/gollm/server/store"
+	"github.com/gollm/gollm/server/web"
 )
 
 func init() {
@@ -205,12 +206,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Index = web.Handler() // the chat page, for browsers asking for /
 
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	srv.HandlePublic("GET /static/", web.Handler())
 	if cfg.DefaultModel != "" {
 		if err := srv.Preload(ctx, cfg.DefaultModel); err != nil {
 			return fmt.Errorf("loading %s: %w", cfg.DefaultModel, err)
