@@ -5,7 +5,7 @@ QEMU      ?= qemu-aarch64 -cpu max
 # Packages cheap enough to run under the race detector on every test run.
 RACE_PKGS ?= ./gguf ./tensor $(if $(wildcard server),./server/...)
 
-.PHONY: all build test vet unit race arm64 darwin fuzz bench clean
+.PHONY: all build test vet unit race arm64 darwin e2e fuzz bench clean
 
 all: build
 
@@ -29,7 +29,13 @@ arm64:
 darwin:
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./...
 
-test: vet unit race arm64 darwin
+# Real clients against a running `gollm serve`: openai-go and ollama/api
+# (the e2e module), the openai and ollama npm packages, and Chromium driving
+# the chat page through playwright-core. Installs chromium when run as root.
+e2e:
+	bash e2e/run.sh
+
+test: vet unit race arm64 darwin e2e
 
 # Short fuzzing runs of every parser (not part of test).
 fuzz:

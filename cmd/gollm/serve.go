@@ -43,7 +43,7 @@ type storeFlags struct {
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.models, "models", envOr("GOLLM_MODELS", homePath(".gollm", "models")), "gollm's models `dir` ($GOLLM_MODELS)")
 	fs.StringVar(&f.ollama, "ollama-models", envOr("OLLAMA_MODELS", homePath(".ollama", "models")), "Ollama's models `dir`, searched after --models ($OLLAMA_MODELS; \"\" to skip)")
-	fs.StringVar(&f.hf, "hf-cache", hfCacheDefault(), "Hugging Face hub cache `dir` for org/repo:quant names ($HF_HUB_CACHE, $HF_HOME/hub; \"\" to skip)")
+	fs.StringVar(&f.hf, "hf-cache", hfCacheDir(), "Hugging Face hub cache `dir` for org/repo:quant names ($HF_HUB_CACHE, $HF_HOME/hub; \"\" to skip)")
 	fs.BoolVar(&f.allowPaths, "allow-paths", true, "let a model name be a path to any .gguf file")
 }
 
@@ -67,16 +67,6 @@ func homePath(parts ...string) string {
 		return ""
 	}
 	return filepath.Join(append([]string{home}, parts...)...)
-}
-
-func hfCacheDefault() string {
-	if v := os.Getenv("HF_HUB_CACHE"); v != "" {
-		return v
-	}
-	if v := os.Getenv("HF_HOME"); v != "" {
-		return filepath.Join(v, "hub")
-	}
-	return homePath(".cache", "huggingface", "hub")
 }
 
 // hostAddr turns a host setting as OLLAMA_HOST takes it ("127.0.0.1",
