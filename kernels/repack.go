@@ -286,43 +286,52 @@ func MatMulRowsRepacked(dst []float32, dstStride int, m *RepackedMatrix, r0, r1 
 // their blocks and outputs stay in the first-level cache.
 const r16MaxCols = 64
 
+// r16Out is the drivers' output buffer for one strip: 16 rows of up to
+// r16MaxCols columns, a column's 16 floats contiguous. The kernels update
+// a column's outputs once per part of a block; in dst, whose column stride
+// is often a power of two, the columns would all fall into one set of the
+// first-level cache.
+type r16Out [r16Rows * r16MaxCols]float32
+
+// store copies rows lo…hi−1 (of the strip starting at row r) of n columns
+// to dst[c·dstStride + row].
+func (o *r16Out) store(dst []float32, dstStride, r, lo, hi, n int) {
+	for c := 0; c < n; c++ {
+		copy(dst[c*dstStride+lo:c*dstStride+hi], o[c*r16Rows+lo-r:])
+	}
+}
+
 // matMulRowsRepacked is MatMulRowsRepacked without checks.
 func matMulRowsRepacked(dst []float32, dstStride int, m *RepackedMatrix, r0, r1 int, xq []byte, cols int) {
 	f := r16FormatOf(m.typ)
 	nb := m.k / f.blockElems
 	colBytes := nb * f.actBytes
-	var tmp [r16Rows * r16MaxCols]float32
+	var out r16Out
 	for s := r0 / r16Rows; s*r16Rows < r1; s++ {
 		strip := m.strip(s)
 		lo, hi := max(r0, s*r16Rows), min(r1, (s+1)*r16Rows)
 		for c0 := 0; c0 < cols; c0 += r16MaxCols {
 			n := min(r16MaxCols, cols-c0)
-			y := xq[c0*colBytes:]
-			if lo == s*r16Rows && hi == lo+r16Rows {
-				r16Gemm(f, strip, nb, y, colBytes, n, dst[c0*dstStride+lo:], dstStride, false)
-				continue
-			}
-			r16Gemm(f, strip, nb, y, colBytes, n, tmp[:], r16Rows, false)
-			for c := 0; c < n; c++ {
-				copy(dst[(c0+c)*dstStride+lo:(c0+c)*dstStride+hi], tmp[c*r16Rows+lo-s*r16Rows:])
-			}
+			r16Gemm(f, strip, nb, xq[c0*colBytes:], colBytes, n, out[:], r16Rows, false)
+			out.store(dst[c0*dstStride:], dstStride, s*r16Rows, lo, hi, n)
 		}
 	}
 }
 
-// r16MinCols is the fewest activation columns for which MatMulRows
-// repacks plain weights on the fly: below it the plain tiles and dot
-// products cost less than the packing.
-const r16MinCols = 4
-
 // r16OnTheFly says whether MatMulRows repacks weights of type wt on the
-// fly for cols columns.
+// fly for cols columns: from two columns on, packing and the strip kernel
+// beat the plain dot products; q8_0's 8×4 tile, though, still wins at
+// four (q8_0 has the most bytes to pack per weight).
 func r16OnTheFly(wt quant.Type, cols int) bool {
-	return r16Fast && cols >= r16MinCols && r16AsmType(wt)
+	minCols := 2
+	if wt == quant.Q8_0 {
+		minCols = 5
+	}
+	return r16Fast && cols >= minCols && r16AsmType(wt)
 }
 
 // r16Buffer is the size of the on-the-fly strip buffer of the driver: a
-// strip of that many bytes (whole blocks) is packed, multiplied with all
+// strip of that many bytes (whole blocks) is packed, multiplied with the
 // columns, and the next part of the rows follows.
 const r16Buffer = 36 << 10
 
@@ -330,21 +339,29 @@ const r16Buffer = 36 << 10
 // repacked on the fly and returns the first row it left.
 func matMulRowsR16(dst []float32, dstStride int, w []byte, f *r16Format, k, r0, r1 int, xq []byte, cols int) int {
 	var buf [r16Buffer + 64]byte
+	var out r16Out
 	off := (64 - int(addrOf(buf[:]))%64) % 64
 	nb := k / f.blockElems
 	chunk := min(nb, r16Buffer/(r16Rows*f.blockBytes))
 	rowBytes := nb * f.blockBytes
 	colBytes := nb * f.actBytes
+	whole := chunk == nb // one part: pack once for all columns
 	r := r0
 	for ; r+r16Rows <= r1; r += r16Rows {
-		for b0 := 0; b0 < nb; b0 += chunk {
-			n := min(chunk, nb-b0)
-			strip := buf[off : off+f.stripBytes(n)]
-			r16Pack(f, strip, w[r*rowBytes+b0*f.blockBytes:], rowBytes, n)
-			for c0 := 0; c0 < cols; c0 += r16MaxCols {
-				nc := min(r16MaxCols, cols-c0)
-				r16Gemm(f, strip, n, xq[c0*colBytes+b0*f.actBytes:], colBytes, nc, dst[c0*dstStride+r:], dstStride, b0 > 0)
+		if whole {
+			r16Pack(f, buf[off:off+f.stripBytes(nb)], w[r*rowBytes:], rowBytes, nb)
+		}
+		for c0 := 0; c0 < cols; c0 += r16MaxCols {
+			nc := min(r16MaxCols, cols-c0)
+			for b0 := 0; b0 < nb; b0 += chunk {
+				n := min(chunk, nb-b0)
+				strip := buf[off : off+f.stripBytes(n)]
+				if !whole {
+					r16Pack(f, strip, w[r*rowBytes+b0*f.blockBytes:], rowBytes, n)
+				}
+				r16Gemm(f, strip, n, xq[c0*colBytes+b0*f.actBytes:], colBytes, nc, out[:], r16Rows, b0 > 0)
 			}
+			out.store(dst[c0*dstStride:], dstStride, r, r, r+r16Rows, nc)
 		}
 	}
 	return r

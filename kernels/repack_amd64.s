@@ -6,8 +6,9 @@
 // repack.go for the layout).
 //
 // Per block, four words at a time: Z0…Z3 get, in 128-bit lane l, the four
-// words of rows 4l, 4l+1, 4l+2, 4l+3 (masked loads, so that a last group of
-// fewer than four words reads nothing past the block, and VINSERTI32X4);
+// words of rows 4l, 4l+1, 4l+2, 4l+3 (VINSERTI32X4 from memory; the last
+// group with masked loads, so that a group of fewer than four words reads
+// nothing past the block);
 // a 4×4 transpose inside each lane (VPUNPCKLDQ/HDQ, VPUNPCKLQDQ/HQDQ) then
 // leaves word m of rows 4l…4l+3 in lane l of output m, i.e. word m of all
 // sixteen rows in row order. The fp16 scales are copied with 16-bit moves.
@@ -17,39 +18,12 @@
 //	R10 = 7·BX (row r at base + r·BX for the base of its half)
 //	AX, R14 current word group of rows 0 and 8, DI word output, R12 scale
 //	output, CX blocks left, DX groups left, R13 scratch
-//	K1 = the words of the current group, K2 = the words of the last group
+//	K2 = the words of the last group
 //	Z0…Z3 rows, Z4…Z7 unpacked pairs, X8 scratch
 
-// PACK_LOAD loads word group (AX, R14) into Z0…Z3 under K1.
-#define PACK_LOAD \
-	VMOVDQU32.Z (AX), K1, X0                \
-	VMOVDQU32.Z (AX)(BX*1), K1, X1          \
-	VMOVDQU32.Z (AX)(BX*2), K1, X2          \
-	VMOVDQU32.Z (AX)(R8*1), K1, X3          \
-	VMOVDQU32.Z (AX)(BX*4), K1, X8          \
-	VINSERTI32X4 $1, X8, Z0, Z0             \
-	VMOVDQU32.Z (AX)(R9*1), K1, X8          \
-	VINSERTI32X4 $1, X8, Z1, Z1             \
-	VMOVDQU32.Z (AX)(R8*2), K1, X8          \
-	VINSERTI32X4 $1, X8, Z2, Z2             \
-	VMOVDQU32.Z (AX)(R10*1), K1, X8         \
-	VINSERTI32X4 $1, X8, Z3, Z3             \
-	VMOVDQU32.Z (R14), K1, X8               \
-	VINSERTI32X4 $2, X8, Z0, Z0             \
-	VMOVDQU32.Z (R14)(BX*1), K1, X8         \
-	VINSERTI32X4 $2, X8, Z1, Z1             \
-	VMOVDQU32.Z (R14)(BX*2), K1, X8         \
-	VINSERTI32X4 $2, X8, Z2, Z2             \
-	VMOVDQU32.Z (R14)(R8*1), K1, X8         \
-	VINSERTI32X4 $2, X8, Z3, Z3             \
-	VMOVDQU32.Z (R14)(BX*4), K1, X8         \
-	VINSERTI32X4 $3, X8, Z0, Z0             \
-	VMOVDQU32.Z (R14)(R9*1), K1, X8         \
-	VINSERTI32X4 $3, X8, Z1, Z1             \
-	VMOVDQU32.Z (R14)(R8*2), K1, X8         \
-	VINSERTI32X4 $3, X8, Z2, Z2             \
-	VMOVDQU32.Z (R14)(R10*1), K1, X8        \
-	VINSERTI32X4 $3, X8, Z3, Z3             \
+// PACK_TRANSPOSE turns Z0…Z3 (lane l: rows 4l…4l+3, four words each)
+// into the four output words.
+#define PACK_TRANSPOSE \
 	VPUNPCKLDQ  Z1, Z0, Z4                  \
 	VPUNPCKHDQ  Z1, Z0, Z5                  \
 	VPUNPCKLDQ  Z3, Z2, Z6                  \
@@ -58,6 +32,60 @@
 	VPUNPCKHQDQ Z6, Z4, Z1                  \
 	VPUNPCKLQDQ Z7, Z5, Z2                  \
 	VPUNPCKHQDQ Z7, Z5, Z3
+
+// PACK_LOAD loads word group (AX, R14) into Z0…Z3 (inserts from memory,
+// whose merge needs no shuffle port) and transposes it.
+#define PACK_LOAD \
+	VMOVDQU32    (AX), X0                   \
+	VMOVDQU32    (AX)(BX*1), X1             \
+	VMOVDQU32    (AX)(BX*2), X2             \
+	VMOVDQU32    (AX)(R8*1), X3             \
+	VINSERTI32X4 $1, (AX)(BX*4), Z0, Z0     \
+	VINSERTI32X4 $1, (AX)(R9*1), Z1, Z1     \
+	VINSERTI32X4 $1, (AX)(R8*2), Z2, Z2     \
+	VINSERTI32X4 $1, (AX)(R10*1), Z3, Z3    \
+	VINSERTI32X4 $2, (R14), Z0, Z0          \
+	VINSERTI32X4 $2, (R14)(BX*1), Z1, Z1    \
+	VINSERTI32X4 $2, (R14)(BX*2), Z2, Z2    \
+	VINSERTI32X4 $2, (R14)(R8*1), Z3, Z3    \
+	VINSERTI32X4 $3, (R14)(BX*4), Z0, Z0    \
+	VINSERTI32X4 $3, (R14)(R9*1), Z1, Z1    \
+	VINSERTI32X4 $3, (R14)(R8*2), Z2, Z2    \
+	VINSERTI32X4 $3, (R14)(R10*1), Z3, Z3   \
+	PACK_TRANSPOSE
+
+// PACK_LOAD_TAIL is PACK_LOAD for the last group, of the words in K2
+// only: masked loads read nothing past the block.
+#define PACK_LOAD_TAIL \
+	VMOVDQU32.Z (AX), K2, X0                \
+	VMOVDQU32.Z (AX)(BX*1), K2, X1          \
+	VMOVDQU32.Z (AX)(BX*2), K2, X2          \
+	VMOVDQU32.Z (AX)(R8*1), K2, X3          \
+	VMOVDQU32.Z (AX)(BX*4), K2, X8          \
+	VINSERTI32X4 $1, X8, Z0, Z0             \
+	VMOVDQU32.Z (AX)(R9*1), K2, X8          \
+	VINSERTI32X4 $1, X8, Z1, Z1             \
+	VMOVDQU32.Z (AX)(R8*2), K2, X8          \
+	VINSERTI32X4 $1, X8, Z2, Z2             \
+	VMOVDQU32.Z (AX)(R10*1), K2, X8         \
+	VINSERTI32X4 $1, X8, Z3, Z3             \
+	VMOVDQU32.Z (R14), K2, X8               \
+	VINSERTI32X4 $2, X8, Z0, Z0             \
+	VMOVDQU32.Z (R14)(BX*1), K2, X8         \
+	VINSERTI32X4 $2, X8, Z1, Z1             \
+	VMOVDQU32.Z (R14)(BX*2), K2, X8         \
+	VINSERTI32X4 $2, X8, Z2, Z2             \
+	VMOVDQU32.Z (R14)(R8*1), K2, X8         \
+	VINSERTI32X4 $2, X8, Z3, Z3             \
+	VMOVDQU32.Z (R14)(BX*4), K2, X8         \
+	VINSERTI32X4 $3, X8, Z0, Z0             \
+	VMOVDQU32.Z (R14)(R9*1), K2, X8         \
+	VINSERTI32X4 $3, X8, Z1, Z1             \
+	VMOVDQU32.Z (R14)(R8*2), K2, X8         \
+	VINSERTI32X4 $3, X8, Z2, Z2             \
+	VMOVDQU32.Z (R14)(R10*1), K2, X8        \
+	VINSERTI32X4 $3, X8, Z3, Z3             \
+	PACK_TRANSPOSE
 
 // PACK_HALF copies the fp16 scale at offset R13 of the sixteen rows to
 // 16-bit slots at (R12).
@@ -126,6 +154,34 @@ packTailMask:
 	MOVQ nb+24(FP), CX
 
 packBlock:
+	// Prefetch the block after next of every row, one line per 64 bytes.
+	MOVQ blockBytes+32(FP), DX
+	LEAQ (SI)(DX*2), AX
+	LEAQ (R11)(DX*2), R14
+	XORQ R13, R13
+packPrefetch:
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(BX*1)
+	PREFETCHT0 (AX)(BX*2)
+	PREFETCHT0 (AX)(R8*1)
+	PREFETCHT0 (AX)(BX*4)
+	PREFETCHT0 (AX)(R9*1)
+	PREFETCHT0 (AX)(R8*2)
+	PREFETCHT0 (AX)(R10*1)
+	PREFETCHT0 (R14)
+	PREFETCHT0 (R14)(BX*1)
+	PREFETCHT0 (R14)(BX*2)
+	PREFETCHT0 (R14)(R8*1)
+	PREFETCHT0 (R14)(BX*4)
+	PREFETCHT0 (R14)(R9*1)
+	PREFETCHT0 (R14)(R8*2)
+	PREFETCHT0 (R14)(R10*1)
+	ADDQ $64, AX
+	ADDQ $64, R14
+	ADDQ $64, R13
+	CMPQ R13, DX
+	JB   packPrefetch
+
 	MOVQ dwordOff+40(FP), AX
 	LEAQ (R11)(AX*1), R14
 	ADDQ SI, AX
@@ -134,15 +190,9 @@ packBlock:
 	SHRQ $2, DX
 
 packGroup:
-	MOVL $15, R13
-	KMOVW R13, K1
-	CMPQ DX, $1
-	JNE  packFull
-	KMOVW K2, K1
-packFull:
-	PACK_LOAD
 	CMPQ DX, $1
 	JEQ  packLast
+	PACK_LOAD
 	VMOVDQU32 Z0, 0(DI)
 	VMOVDQU32 Z1, 64(DI)
 	VMOVDQU32 Z2, 128(DI)
@@ -155,6 +205,7 @@ packFull:
 
 packLast:
 	// Store as many outputs as the last group has words (1…4).
+	PACK_LOAD_TAIL
 	VMOVDQU32 Z0, 0(DI)
 	ADDQ $64, DI
 	KMOVW K2, R13
@@ -308,6 +359,16 @@ TEXT ·r16GemmQ8_0VNNI(SB), NOSPLIT, $192-64
 	VPBROADCASTD r16C80<>(SB), Z14
 
 q80Block:
+	// Prefetch the words and scales of the block eight ahead.
+	PREFETCHT0 4096(SI)
+	PREFETCHT0 4160(SI)
+	PREFETCHT0 4224(SI)
+	PREFETCHT0 4288(SI)
+	PREFETCHT0 4352(SI)
+	PREFETCHT0 4416(SI)
+	PREFETCHT0 4480(SI)
+	PREFETCHT0 4544(SI)
+	PREFETCHT0 256(R8)
 	VCVTPH2PS (R8), Z13
 	VPXORD 0(SI), Z14, Z16
 	VPXORD 64(SI), Z14, Z17
@@ -342,6 +403,12 @@ TEXT ·r16GemmQ4_0VNNI(SB), NOSPLIT, $192-64
 	VPBROADCASTD r16C08<>(SB), Z14
 
 q40Block:
+	// Prefetch the words and scales of the block eight ahead.
+	PREFETCHT0 2048(SI)
+	PREFETCHT0 2112(SI)
+	PREFETCHT0 2176(SI)
+	PREFETCHT0 2240(SI)
+	PREFETCHT0 256(R8)
 	VCVTPH2PS (R8), Z13
 	Q40_LOAD(0, Z16, Z20)
 	Q40_LOAD(1, Z17, Z21)

@@ -169,8 +169,13 @@ done:
 // KQ_DECODE decodes the scales of the block at SI (words 0…2, the twelve
 // 6-bit scale bytes) and R8 (d, dmin) of q4_K and q5_K: d·sc_j to 64j(BX)
 // (odd j: times the factor in oddd: d, or d/16 in Z10), dmin to Z1, the
-// mins word pairs (mn_j, mn_j) to Z12…Z19.
-#define KQ_DECODE(oddd) \
+// mins word pairs (mn_j, mn_j) to Z12…Z19. bsz is the bytes of a block's
+// words: the scales of the block after next are prefetched.
+#define KQ_DECODE(oddd, bsz) \
+	PREFETCHT0 (2*(bsz))(SI)                        \
+	PREFETCHT0 (2*(bsz)+64)(SI)                     \
+	PREFETCHT0 (2*(bsz)+128)(SI)                    \
+	PREFETCHT0 128(R8)                              \
 	VCVTPH2PS (R8), Z0                              \
 	VCVTPH2PS 32(R8), Z1                            \
 	VMOVDQU32 0(SI), Z2                             \
@@ -233,6 +238,7 @@ loop:                                               \
 
 // Q4K_LOAD unpacks word 3+8j+g into Z(16+g) (low) and Z(24+g) (high).
 #define Q4K_LOAD(j, g, lo, hi) \
+	PREFETCHT0      (64*(3+8*(j)+(g))+2*35*64)(SI) \
 	VMOVDQU32       (64*(3+8*(j)+(g)))(SI), hi \
 	VPANDD.BCST     r16C0f<>(SB), hi, lo       \
 	VPANDD.BCST     r16Cf0<>(SB), hi, hi
@@ -320,7 +326,7 @@ TEXT ·r16GemmQ4KVNNI(SB), NOSPLIT, $576-64
 	R16_ZERO_DST(q4kZeroed, q4kZero)
 
 q4kBlock:
-	KQ_DECODE(Z10)
+	KQ_DECODE(Z10, 35*64)
 	KQ_MINS(q4kMins)
 
 	Q4K_CHUNK(0, q4kChunk0, q4kChunkOne0, q4kChunkDone0)
@@ -355,6 +361,7 @@ GLOBL r16C10<>(SB), RODATA|NOPTR, $4
 // | bit 2j of qh, moved by shlo) and hi (high nibbles | bit 2j+1, moved by
 // shhi).
 #define Q5K_LOAD(j, g, lo, hi, shlo, shhi) \
+	PREFETCHT0      (64*(11+8*(j)+(g))+2*43*64)(SI) \
 	VMOVDQU32       (64*(11+8*(j)+(g)))(SI), hi     \
 	VMOVDQU32       (64*(3+(g)))(SI), Z0            \
 	shlo, Z0, lo                                    \
@@ -397,7 +404,15 @@ TEXT ·r16GemmQ5KVNNI(SB), NOSPLIT, $576-64
 	R16_ZERO_DST(q5kZeroed, q5kZero)
 
 q5kBlock:
-	KQ_DECODE(Z0)
+	KQ_DECODE(Z0, 43*64)
+	PREFETCHT0 (2*43*64+3*64)(SI)
+	PREFETCHT0 (2*43*64+4*64)(SI)
+	PREFETCHT0 (2*43*64+5*64)(SI)
+	PREFETCHT0 (2*43*64+6*64)(SI)
+	PREFETCHT0 (2*43*64+7*64)(SI)
+	PREFETCHT0 (2*43*64+8*64)(SI)
+	PREFETCHT0 (2*43*64+9*64)(SI)
+	PREFETCHT0 (2*43*64+10*64)(SI)
 	KQ_MINS(q5kMins)
 
 	Q5K_CHUNK(0, VPSLLD $4, VPSLLD $3, q5kChunk0, q5kChunkOne0, q5kChunkDone0)
@@ -446,6 +461,7 @@ q5kBlock:
 // lo (low nibbles, qh bits moved by shlo) and hi (high nibbles, qh bits
 // moved by shhi).
 #define Q6K_LOAD(wql, wqh, lo, hi, shlo, shhi) \
+	PREFETCHT0      (64*(wql)+2*52*64)(SI)          \
 	VMOVDQU32       (64*(wql))(SI), hi              \
 	VMOVDQU32       (64*(wqh))(SI), Z0              \
 	shlo, Z0, lo                                    \
@@ -562,8 +578,31 @@ TEXT ·r16GemmQ6KVNNI(SB), 0, $5248-64
 	R16_ZERO_DST(q6kZeroed, q6kZero)
 
 q6kBlock:
+	// Prefetch qh and the scales of the block after next (ql: Q6K_LOAD).
+	PREFETCHT0 (2*52*64+32*64)(SI)
+	PREFETCHT0 (2*52*64+33*64)(SI)
+	PREFETCHT0 (2*52*64+34*64)(SI)
+	PREFETCHT0 (2*52*64+35*64)(SI)
+	PREFETCHT0 (2*52*64+36*64)(SI)
+	PREFETCHT0 (2*52*64+37*64)(SI)
+	PREFETCHT0 (2*52*64+38*64)(SI)
+	PREFETCHT0 (2*52*64+39*64)(SI)
+	PREFETCHT0 (2*52*64+40*64)(SI)
+	PREFETCHT0 (2*52*64+41*64)(SI)
+	PREFETCHT0 (2*52*64+42*64)(SI)
+	PREFETCHT0 (2*52*64+43*64)(SI)
+	PREFETCHT0 (2*52*64+44*64)(SI)
+	PREFETCHT0 (2*52*64+45*64)(SI)
+	PREFETCHT0 (2*52*64+46*64)(SI)
+	PREFETCHT0 (2*52*64+47*64)(SI)
+	PREFETCHT0 (2*52*64+48*64)(SI)
+	PREFETCHT0 (2*52*64+49*64)(SI)
+	PREFETCHT0 (2*52*64+50*64)(SI)
+	PREFETCHT0 (2*52*64+51*64)(SI)
+
 	// d·sc_g.
 	MOVQ 5120(BX), AX
+	PREFETCHT0 64(AX)
 	VCVTPH2PS (AX), Z3
 	ADDQ $32, AX
 	MOVQ AX, 5120(BX)

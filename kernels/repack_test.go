@@ -403,3 +403,37 @@ func BenchmarkR16Pack(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMatMulRepacked is BenchmarkMatMul's single-threaded case with
+// the weights repacked at load time: QuantizeActivations and
+// MatMulRowsRepacked over all rows, per 256 weights per column.
+func BenchmarkMatMulRepacked(b *testing.B) {
+	const rows, k = 2048, 8192
+	for _, wt := range []quant.Type{quant.Q4K, quant.Q5K, quant.Q6K, quant.Q4_0, quant.Q8_0} {
+		w := benchMatrix(b, wt, rows, k)
+		m, ok := Repack(wt, w, rows, k)
+		if !ok {
+			b.Skipf("%v: no row-interleaved kernel on this CPU", wt)
+		}
+		for _, cols := range []int{1, 4, 32} {
+			x := make([]float32, cols*k)
+			rng := newRNG(5)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			xq := make([]byte, cols*ActivationRowSize(wt, k))
+			dst := make([]float32, rows*cols)
+			b.Run(fmt.Sprintf("%v/cols=%d", wt, cols), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				kqMeasure(b, rows*k/256*cols, func() {
+					if err := QuantizeActivations(wt, xq, x, k, cols); err != nil {
+						b.Fatal(err)
+					}
+					if err := MatMulRowsRepacked(dst, rows, m, 0, rows, xq, cols); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
+	}
+}
