@@ -1,0 +1,81 @@
+//go:build !noasm
+
+package kernels
+
+// The assembly attention kernels of attn_amd64.s: AVX-512F (with VL and
+// BW for the masked tails). The Go wrappers below split
+// the query rows into the blocks the assembly takes and pass it row
+// pointers, repeating the last row where a block runs past the end (the
+// repeated rows compute and store the same values).
+
+//go:noescape
+func f16RowsAVX512(dst *float32, ldd int, src *byte, lds int, rows, cols int)
+
+//go:noescape
+func dotRows4AVX512(s *[4]*float32, q *[4]*float32, k *float32, ldk, n, d int)
+
+//go:noescape
+func expShiftSumAVX512(dst, x *float32, n int, shift float32) float32
+
+//go:noescape
+func maxAVX512(x *float32, n int) float32
+
+//go:noescape
+func axpyRows4AVX512(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float32, ldv, n, d int)
+
+// attnImpls lists the attention kernels this CPU can run, the Go twins
+// first.
+func attnImpls() []attnImpl {
+	impls := []attnImpl{attnGo}
+	if hasAVX512 && hasAVX2 {
+		impls = append(impls, attnImpl{"avx512", f16RowsAVX512Go, dotRowsAVX512, expShiftSumAVX512Go, maxAVX512Go, axpyRowsAVX512})
+	}
+	return impls
+}
+
+func f16RowsAVX512Go(dst []float32, ldd int, src []byte, lds int, rows, cols int) {
+	f16RowsAVX512(&dst[0], 4*ldd, &src[0], lds, rows, cols)
+}
+
+func expShiftSumAVX512Go(dst, x []float32, shift float32) float32 {
+	return expShiftSumAVX512(&dst[0], &x[0], len(x), shift)
+}
+
+func maxAVX512Go(x []float32) float32 { return maxAVX512(&x[0], len(x)) }
+
+// rowPtrs returns pointers to rows r0…r0+3 of x (ld apart), the last row
+// standing in for those past rows.
+func rowPtrs(x []float32, ld, r0, rows int) [4]*float32 {
+	var p [4]*float32
+	for i := range p {
+		p[i] = &x[min(r0+i, rows-1)*ld]
+	}
+	return p
+}
+
+func dotRowsAVX512(s []float32, lds int, q []float32, ldq int, k []float32, ldk int, rows, n, d int) {
+	for r0 := 0; r0 < rows; r0 += 4 {
+		sp, qp := rowPtrs(s, lds, r0, rows), rowPtrs(q, ldq, r0, rows)
+		dotRows4AVX512(&sp, &qp, &k[0], 4*ldk, n, d)
+	}
+}
+
+func axpyRowsAVX512(o []float32, ldo int, alpha, p []float32, ldp int, v []float32, ldv int, rows, n, d int) {
+	var vp *float32
+	if n > 0 {
+		vp = &v[0]
+	}
+	for r0 := 0; r0 < rows; r0 += 4 {
+		op := rowPtrs(o, ldo, r0, rows)
+		var pp [4]*float32
+		var a [4]float32
+		for i := range pp {
+			r := min(r0+i, rows-1)
+			a[i] = alpha[r]
+			if n > 0 {
+				pp[i] = &p[r*ldp]
+			}
+		}
+		axpyRows4AVX512(&op, &a, &pp, vp, 4*ldv, n, d)
+	}
+}

@@ -1,0 +1,540 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Attention kernels (see attn_generic.go for what each computes).
+//
+// f16Rows: F16C widening, 64 values per iteration, then 16, then a masked
+// tail (K1 = low cols mod 16 bits).
+//
+// dotRows4: four query rows against the key rows, four keys at a time. The
+// d loop keeps 4×4 accumulators of 16 lanes, acc[r][j] = Z(4r+j), fed by
+// the query chunks Z16…Z19 and the key chunks Z20…Z23 (a masked last
+// chunk when d mod 16 ≠ 0, K1). The 16 accumulators are then summed in a
+// transpose tree (pairs of 256-bit halves, then 128-bit quarters, then
+// pairs and single lanes within each quarter) into one vector whose
+// quarter r holds row r's four scores, stored under the key mask K2 (fewer
+// than four keys left: the last key's pointer stands in for the missing
+// ones). Registers: R8–R11 = query rows, SI/R12/R13/BX = keys j…j+3,
+// DI = key stride, CX = keys left, DX = bytes of whole chunks, AX = offset
+// in the row, R14 = offset of key j in the score rows.
+//
+// expShiftSum: e^(x−shift) 16 lanes at a time: x clamped to [-110, 89]
+// (NaN kept), n = round(x·log₂e), r = x − n·ln2 (ln2 in two parts),
+// e^r = 1 + r + r²·P(r) (degree 5, Cephes' coefficients), then VSCALEFPS
+// multiplies by 2ⁿ with a single rounding (subnormals, overflow). The sum
+// is kept in Z0 (a merge-masked add for the tail). Constants in Z19…Z31.
+//
+// max: VMAXPS with the running maximum as the second operand, so that a
+// NaN element leaves it unchanged; the tail merges into -Inf lanes.
+//
+// axpyRows4: four output rows, 64 columns at a time (masks K1…K4 for the
+// four 16-lane parts of the last block): the 4×4 accumulator vectors
+// Z0…Z15 are loaded and multiplied by alpha (Z28…Z31), then for every key
+// j the four weights p[r][j] are broadcast (Z24…Z27) and the value row's
+// parts (Z16…Z19) accumulated. Registers: R8–R11 = output rows,
+// R12/R13/BX/R14 = weight rows, SI = value rows at this column block,
+// AX = value row j, DI = value stride, CX = j, DX = columns left.
+
+DATA attnC<>+0(SB)/4, $0xc2dc0000  // -110: lower clamp of exp's argument
+DATA attnC<>+4(SB)/4, $0x42b20000  // 89: upper clamp
+DATA attnC<>+8(SB)/4, $0x3fb8aa3b  // log₂e
+DATA attnC<>+12(SB)/4, $0x3f318000 // ln2, high part
+DATA attnC<>+16(SB)/4, $0xb95e8083 // ln2, low part
+DATA attnC<>+20(SB)/4, $0x39506967 // P0
+DATA attnC<>+24(SB)/4, $0x3ab743ce // P1
+DATA attnC<>+28(SB)/4, $0x3c088908 // P2
+DATA attnC<>+32(SB)/4, $0x3d2aa9c1 // P3
+DATA attnC<>+36(SB)/4, $0x3e2aaaaa // P4
+DATA attnC<>+40(SB)/4, $0x3f000000 // P5
+DATA attnC<>+44(SB)/4, $0x3f800000 // 1
+DATA attnC<>+48(SB)/4, $0xff800000 // -Inf
+GLOBL attnC<>(SB), RODATA|NOPTR, $52
+
+// LOWMASK sets k to the low n bits (n in CX, at most 16; clobbers AX).
+#define LOWMASK(k) \
+	MOVL  $1, AX \
+	SHLL  CX, AX \
+	DECL  AX     \
+	KMOVW AX, k
+
+// func f16RowsAVX512(dst *float32, ldd int, src *byte, lds int, rows, cols int)
+TEXT ·f16RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	MOVQ rows+32(FP), R10
+	MOVQ cols+40(FP), DX
+	MOVQ DX, CX
+	ANDQ $15, CX
+	LOWMASK(K1)
+	ANDQ $-16, DX
+
+f16row:
+	XORQ AX, AX
+
+f16by64:
+	LEAQ 64(AX), BX
+	CMPQ BX, DX
+	JA   f16by16
+	VCVTPH2PS (SI)(AX*2), Z0
+	VCVTPH2PS 32(SI)(AX*2), Z1
+	VCVTPH2PS 64(SI)(AX*2), Z2
+	VCVTPH2PS 96(SI)(AX*2), Z3
+	VMOVUPS   Z0, (DI)(AX*4)
+	VMOVUPS   Z1, 64(DI)(AX*4)
+	VMOVUPS   Z2, 128(DI)(AX*4)
+	VMOVUPS   Z3, 192(DI)(AX*4)
+	MOVQ      BX, AX
+	JMP       f16by64
+
+f16by16:
+	CMPQ      AX, DX
+	JAE       f16tail
+	VCVTPH2PS (SI)(AX*2), Z0
+	VMOVUPS   Z0, (DI)(AX*4)
+	ADDQ      $16, AX
+	JMP       f16by16
+
+f16tail:
+	KORTESTW    K1, K1
+	JZ          f16next
+	VMOVDQU16.Z (SI)(AX*2), K1, Y0
+	VCVTPH2PS   Y0, Z0
+	VMOVUPS     Z0, K1, (DI)(AX*4)
+
+f16next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ R10
+	JNZ  f16row
+	VZEROUPPER
+	RET
+
+// FMA16 adds the products of query chunks Z16…Z19 and key chunks
+// Z20…Z23 to the accumulators: Z(4r+j) += Z(16+r)·Z(20+j).
+#define FMA16 \
+	VFMADD231PS Z20, Z16, Z0  \
+	VFMADD231PS Z21, Z16, Z1  \
+	VFMADD231PS Z22, Z16, Z2  \
+	VFMADD231PS Z23, Z16, Z3  \
+	VFMADD231PS Z20, Z17, Z4  \
+	VFMADD231PS Z21, Z17, Z5  \
+	VFMADD231PS Z22, Z17, Z6  \
+	VFMADD231PS Z23, Z17, Z7  \
+	VFMADD231PS Z20, Z18, Z8  \
+	VFMADD231PS Z21, Z18, Z9  \
+	VFMADD231PS Z22, Z18, Z10 \
+	VFMADD231PS Z23, Z18, Z11 \
+	VFMADD231PS Z20, Z19, Z12 \
+	VFMADD231PS Z21, Z19, Z13 \
+	VFMADD231PS Z22, Z19, Z14 \
+	VFMADD231PS Z23, Z19, Z15
+
+// HALVES512: x = [x.lo256 + x.hi256 | y.lo256 + y.hi256].
+#define HALVES512(x, y, t1, t2) \
+	VSHUFF64X2 $0x44, y, x, t1 \
+	VSHUFF64X2 $0xEE, y, x, t2 \
+	VADDPS     t2, t1, x
+
+// QUARTERS512: p, q hold two rows' 8-lane sums each; p = the four rows'
+// 4-lane sums, one per 128-bit quarter.
+#define QUARTERS512(p, q, t1, t2) \
+	VSHUFF32X4 $0x88, q, p, t1 \
+	VSHUFF32X4 $0xDD, q, p, t2 \
+	VADDPS     t2, t1, p
+
+// PAIRS: per quarter, a = [a0+a2, a1+a3, b0+b2, b1+b3].
+#define PAIRS(a, b, t1, t2) \
+	VSHUFPS $0x44, b, a, t1 \
+	VSHUFPS $0xEE, b, a, t2 \
+	VADDPS  t2, t1, a
+
+// SINGLES: per quarter, a = [a0+a1, a2+a3, b0+b1, b2+b3].
+#define SINGLES(a, b, t1, t2) \
+	VSHUFPS $0x88, b, a, t1 \
+	VSHUFPS $0xDD, b, a, t2 \
+	VADDPS  t2, t1, a
+
+// func dotRows4AVX512(s *[4]*float32, q *[4]*float32, k *float32, ldk, n, d int)
+TEXT ·dotRows4AVX512(SB), NOSPLIT, $0-48
+	MOVQ q+8(FP), AX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R9
+	MOVQ 16(AX), R10
+	MOVQ 24(AX), R11
+	MOVQ k+16(FP), SI
+	MOVQ ldk+24(FP), DI
+	MOVQ d+40(FP), DX
+	MOVQ DX, CX
+	ANDQ $15, CX
+	LOWMASK(K1)
+	SHLQ $2, DX
+	ANDQ $-64, DX
+	MOVQ n+32(FP), CX
+	XORQ R14, R14
+
+dkeys:
+	// Keys j…j+3, the last one standing in for those past n; K2 = the
+	// valid ones.
+	MOVQ SI, R12
+	MOVQ SI, R13
+	MOVQ SI, BX
+	MOVL $1, AX
+	CMPQ CX, $2
+	JB   dkeysset
+	LEAQ (SI)(DI*1), R12
+	MOVQ R12, R13
+	MOVQ R12, BX
+	MOVL $3, AX
+	CMPQ CX, $3
+	JB   dkeysset
+	LEAQ (SI)(DI*2), R13
+	MOVQ R13, BX
+	MOVL $7, AX
+	CMPQ CX, $4
+	JB   dkeysset
+	LEAQ (R13)(DI*1), BX
+	MOVL $15, AX
+
+dkeysset:
+	KMOVW  AX, K2
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	XORQ   AX, AX
+	TESTQ  DX, DX
+	JZ     dtail
+
+dloop:
+	VMOVUPS (R8)(AX*1), Z16
+	VMOVUPS (R9)(AX*1), Z17
+	VMOVUPS (R10)(AX*1), Z18
+	VMOVUPS (R11)(AX*1), Z19
+	VMOVUPS (SI)(AX*1), Z20
+	VMOVUPS (R12)(AX*1), Z21
+	VMOVUPS (R13)(AX*1), Z22
+	VMOVUPS (BX)(AX*1), Z23
+	FMA16
+	ADDQ    $64, AX
+	CMPQ    AX, DX
+	JB      dloop
+
+dtail:
+	KORTESTW  K1, K1
+	JZ        dreduce
+	VMOVUPS.Z (R8)(AX*1), K1, Z16
+	VMOVUPS.Z (R9)(AX*1), K1, Z17
+	VMOVUPS.Z (R10)(AX*1), K1, Z18
+	VMOVUPS.Z (R11)(AX*1), K1, Z19
+	VMOVUPS.Z (SI)(AX*1), K1, Z20
+	VMOVUPS.Z (R12)(AX*1), K1, Z21
+	VMOVUPS.Z (R13)(AX*1), K1, Z22
+	VMOVUPS.Z (BX)(AX*1), K1, Z23
+	FMA16
+
+dreduce:
+	HALVES512(Z0, Z4, Z16, Z17)
+	HALVES512(Z1, Z5, Z18, Z19)
+	HALVES512(Z2, Z6, Z20, Z21)
+	HALVES512(Z3, Z7, Z22, Z23)
+	HALVES512(Z8, Z12, Z24, Z25)
+	HALVES512(Z9, Z13, Z26, Z27)
+	HALVES512(Z10, Z14, Z28, Z29)
+	HALVES512(Z11, Z15, Z30, Z31)
+	QUARTERS512(Z0, Z8, Z16, Z17)
+	QUARTERS512(Z1, Z9, Z18, Z19)
+	QUARTERS512(Z2, Z10, Z20, Z21)
+	QUARTERS512(Z3, Z11, Z22, Z23)
+	PAIRS(Z0, Z1, Z16, Z17)
+	PAIRS(Z2, Z3, Z18, Z19)
+	SINGLES(Z0, Z2, Z16, Z17)
+
+	// Quarter r of Z0 = scores of row r for keys j…j+3.
+	MOVQ          s+0(FP), AX
+	MOVQ          0(AX), R12
+	VMOVUPS       X0, K2, (R12)(R14*1)
+	MOVQ          8(AX), R12
+	VEXTRACTF32X4 $1, Z0, X1
+	VMOVUPS       X1, K2, (R12)(R14*1)
+	MOVQ          16(AX), R12
+	VEXTRACTF32X4 $2, Z0, X1
+	VMOVUPS       X1, K2, (R12)(R14*1)
+	MOVQ          24(AX), R12
+	VEXTRACTF32X4 $3, Z0, X1
+	VMOVUPS       X1, K2, (R12)(R14*1)
+
+	LEAQ (SI)(DI*4), SI
+	ADDQ $16, R14
+	SUBQ $4, CX
+	JG   dkeys
+	VZEROUPPER
+	RET
+
+// EXP512 sets x = e^(x − Z31) with n, p, r2 as temporaries (constants in
+// Z19…Z30, see expShiftSumAVX512).
+#define EXP512(x, n, p, r2) \
+	VSUBPS       Z31, x, x   \
+	VMAXPS       x, Z30, x   \
+	VMINPS       x, Z29, x   \
+	VMULPS       Z28, x, n   \
+	VRNDSCALEPS  $0, n, n    \
+	VFNMADD231PS Z27, n, x   \
+	VFNMADD231PS Z26, n, x   \
+	VMOVAPS      Z25, p      \
+	VFMADD213PS  Z24, x, p   \
+	VFMADD213PS  Z23, x, p   \
+	VFMADD213PS  Z22, x, p   \
+	VFMADD213PS  Z21, x, p   \
+	VFMADD213PS  Z20, x, p   \
+	VMULPS       x, x, r2    \
+	VFMADD213PS  x, r2, p    \
+	VADDPS       Z19, p, p   \
+	VSCALEFPS    n, p, x
+
+// func expShiftSumAVX512(dst, x *float32, n int, shift float32) float32
+TEXT ·expShiftSumAVX512(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS shift+24(FP), Z31
+	VBROADCASTSS attnC<>+0(SB), Z30
+	VBROADCASTSS attnC<>+4(SB), Z29
+	VBROADCASTSS attnC<>+8(SB), Z28
+	VBROADCASTSS attnC<>+12(SB), Z27
+	VBROADCASTSS attnC<>+16(SB), Z26
+	VBROADCASTSS attnC<>+20(SB), Z25
+	VBROADCASTSS attnC<>+24(SB), Z24
+	VBROADCASTSS attnC<>+28(SB), Z23
+	VBROADCASTSS attnC<>+32(SB), Z22
+	VBROADCASTSS attnC<>+36(SB), Z21
+	VBROADCASTSS attnC<>+40(SB), Z20
+	VBROADCASTSS attnC<>+44(SB), Z19
+	VXORPS       Z0, Z0, Z0
+	VXORPS       Z5, Z5, Z5
+
+expby32:
+	CMPQ    DX, $32
+	JB      expby16
+	VMOVUPS (SI), Z1
+	VMOVUPS 64(SI), Z6
+	EXP512(Z1, Z2, Z3, Z4)
+	EXP512(Z6, Z7, Z8, Z9)
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z6, 64(DI)
+	VADDPS  Z1, Z0, Z0
+	VADDPS  Z6, Z5, Z5
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, DX
+	JMP     expby32
+
+expby16:
+	CMPQ    DX, $16
+	JB      exptail
+	VMOVUPS (SI), Z1
+	EXP512(Z1, Z2, Z3, Z4)
+	VMOVUPS Z1, (DI)
+	VADDPS  Z1, Z0, Z0
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, DX
+
+exptail:
+	TESTQ     DX, DX
+	JZ        expsum
+	MOVQ      DX, CX
+	LOWMASK(K1)
+	VMOVUPS.Z (SI), K1, Z1
+	EXP512(Z1, Z2, Z3, Z4)
+	VMOVUPS   Z1, K1, (DI)
+	VADDPS    Z1, Z5, K1, Z5
+
+expsum:
+	VADDPS        Z5, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+32(FP)
+	RET
+
+// func maxAVX512(x *float32, n int) float32
+TEXT ·maxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), DX
+	VBROADCASTSS attnC<>+48(SB), Z0
+	VMOVAPS      Z0, Z1
+	VMOVAPS      Z0, Z4
+
+maxby32:
+	CMPQ    DX, $32
+	JB      maxby16
+	VMOVUPS (SI), Z2
+	VMOVUPS 64(SI), Z3
+	VMAXPS  Z0, Z2, Z0
+	VMAXPS  Z1, Z3, Z1
+	ADDQ    $128, SI
+	SUBQ    $32, DX
+	JMP     maxby32
+
+maxby16:
+	CMPQ    DX, $16
+	JB      maxtail
+	VMOVUPS (SI), Z2
+	VMAXPS  Z0, Z2, Z0
+	ADDQ    $64, SI
+	SUBQ    $16, DX
+
+maxtail:
+	TESTQ   DX, DX
+	JZ      maxreduce
+	MOVQ    DX, CX
+	LOWMASK(K1)
+	VMOVAPS Z4, Z2
+	VMOVUPS (SI), K1, Z2
+	VMAXPS  Z1, Z2, Z1
+
+maxreduce:
+	VMAXPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VZEROUPPER
+	MOVSS         X0, ret+16(FP)
+	RET
+
+// COLMASK sets k to the valid lanes of part off/16 of the column block:
+// min(max(DX − off, 0), 16) low bits (clobbers AX, CX).
+#define COLMASK(off, k) \
+	MOVQ    DX, CX   \
+	SUBQ    $off, CX \
+	XORL    AX, AX   \
+	CMPQ    CX, $0   \
+	CMOVQLT AX, CX   \
+	MOVL    $16, AX  \
+	CMPQ    CX, $16  \
+	CMOVQGT AX, CX   \
+	LOWMASK(k)
+
+// LOADACC loads output row o's 64-column block into a0…a3 (masked) and
+// multiplies it by the row's scale s.
+#define LOADACC(o, s, a0, a1, a2, a3) \
+	VMOVUPS.Z (o), K1, a0    \
+	VMOVUPS.Z 64(o), K2, a1  \
+	VMOVUPS.Z 128(o), K3, a2 \
+	VMOVUPS.Z 192(o), K4, a3 \
+	VMULPS    s, a0, a0      \
+	VMULPS    s, a1, a1      \
+	VMULPS    s, a2, a2      \
+	VMULPS    s, a3, a3
+
+#define STOREACC(o, a0, a1, a2, a3) \
+	VMOVUPS a0, K1, (o)    \
+	VMOVUPS a1, K2, 64(o)  \
+	VMOVUPS a2, K3, 128(o) \
+	VMOVUPS a3, K4, 192(o)
+
+// func axpyRows4AVX512(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float32, ldv, n, d int)
+TEXT ·axpyRows4AVX512(SB), NOSPLIT, $0-56
+	MOVQ         o+0(FP), AX
+	MOVQ         0(AX), R8
+	MOVQ         8(AX), R9
+	MOVQ         16(AX), R10
+	MOVQ         24(AX), R11
+	MOVQ         p+16(FP), AX
+	MOVQ         0(AX), R12
+	MOVQ         8(AX), R13
+	MOVQ         16(AX), BX
+	MOVQ         24(AX), R14
+	MOVQ         alpha+8(FP), AX
+	VBROADCASTSS 0(AX), Z28
+	VBROADCASTSS 4(AX), Z29
+	VBROADCASTSS 8(AX), Z30
+	VBROADCASTSS 12(AX), Z31
+	MOVQ         v+24(FP), SI
+	MOVQ         ldv+32(FP), DI
+	MOVQ         d+48(FP), DX
+
+acols:
+	COLMASK(0, K1)
+	COLMASK(16, K2)
+	COLMASK(32, K3)
+	COLMASK(48, K4)
+	LOADACC(R8, Z28, Z0, Z1, Z2, Z3)
+	LOADACC(R9, Z29, Z4, Z5, Z6, Z7)
+	LOADACC(R10, Z30, Z8, Z9, Z10, Z11)
+	LOADACC(R11, Z31, Z12, Z13, Z14, Z15)
+	MOVQ SI, AX
+	XORQ CX, CX
+	CMPQ CX, n+40(FP)
+	JGE  astore
+
+akeys:
+	VBROADCASTSS (R12)(CX*4), Z24
+	VBROADCASTSS (R13)(CX*4), Z25
+	VBROADCASTSS (BX)(CX*4), Z26
+	VBROADCASTSS (R14)(CX*4), Z27
+	VMOVUPS.Z    (AX), K1, Z16
+	VMOVUPS.Z    64(AX), K2, Z17
+	VMOVUPS.Z    128(AX), K3, Z18
+	VMOVUPS.Z    192(AX), K4, Z19
+	VFMADD231PS  Z24, Z16, Z0
+	VFMADD231PS  Z24, Z17, Z1
+	VFMADD231PS  Z24, Z18, Z2
+	VFMADD231PS  Z24, Z19, Z3
+	VFMADD231PS  Z25, Z16, Z4
+	VFMADD231PS  Z25, Z17, Z5
+	VFMADD231PS  Z25, Z18, Z6
+	VFMADD231PS  Z25, Z19, Z7
+	VFMADD231PS  Z26, Z16, Z8
+	VFMADD231PS  Z26, Z17, Z9
+	VFMADD231PS  Z26, Z18, Z10
+	VFMADD231PS  Z26, Z19, Z11
+	VFMADD231PS  Z27, Z16, Z12
+	VFMADD231PS  Z27, Z17, Z13
+	VFMADD231PS  Z27, Z18, Z14
+	VFMADD231PS  Z27, Z19, Z15
+	ADDQ         DI, AX
+	INCQ         CX
+	CMPQ         CX, n+40(FP)
+	JL           akeys
+
+astore:
+	STOREACC(R8, Z0, Z1, Z2, Z3)
+	STOREACC(R9, Z4, Z5, Z6, Z7)
+	STOREACC(R10, Z8, Z9, Z10, Z11)
+	STOREACC(R11, Z12, Z13, Z14, Z15)
+	ADDQ $256, R8
+	ADDQ $256, R9
+	ADDQ $256, R10
+	ADDQ $256, R11
+	ADDQ $256, SI
+	SUBQ $64, DX
+	JG   acols
+	VZEROUPPER
+	RET
