@@ -19,6 +19,17 @@
 // dot product elsewhere. Pool does the same with its own persistent
 // goroutines. Neither allocates per call.
 //
+// Prompt processing runs on row-interleaved weights ("r16", repack.go):
+// sixteen rows transposed by 32-bit words, so that one AVX-512 VNNI
+// instruction multiplies four weights of each of sixteen rows with four
+// broadcast activation bytes, and a block's weights, unpacked once, serve
+// every column. Repack makes such a RepackedMatrix at load time (same
+// size as the plain rows; CanRepack says where it applies: q4_K, q5_K,
+// q6_K, q8_0, q4_0 on AVX-512 VNNI), and MatMulRowsRepacked and
+// Pool.MatMulRepacked multiply with it, one column or many. Without it,
+// MatMulRows repacks sixteen rows at a time on the fly whenever a matmul
+// has a few columns.
+//
 // Below the driver, the per-type kernel table (VecDot, VecDotType, Tile,
 // FromFloat) and the exported kernels (DotQ8_0Q8_0, TileQ4_0Q8_0,
 // QuantizeRowQ8K, …) are available for tests, tools and other backends.

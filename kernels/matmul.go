@@ -86,9 +86,13 @@ func quantizeColumns(wt quant.Type, dst []byte, x []float32, k, c0, c1 int) {
 // MatMulRows computes output rows [r0, r1) for all cols columns:
 // dst[c·dstStride + r] = row r of w · column c of xq, where w holds at
 // least r1 rows of k elements of type wt and xq holds cols columns
-// quantized by QuantizeActivations. It uses the type's multi-row ×
-// multi-column tile where the shape allows and the dot product for the
-// rest. Disjoint row ranges may run concurrently. It allocates nothing.
+// quantized by QuantizeActivations. With two or more columns (q8_0: five)
+// and a row-interleaved kernel for the type, it repacks the whole strips
+// of 16 rows from r0 on, on the fly (see Repack), and runs the strip
+// kernel on them; otherwise, and for the rows left over, it uses the
+// type's multi-row × multi-column tile where the shape allows and the dot
+// product for the rest. Disjoint row ranges may run concurrently. It
+// allocates nothing.
 func MatMulRows(dst []float32, dstStride int, w []byte, wt quant.Type, k, r0, r1 int, xq []byte, cols int) error {
 	if err := CheckMatMul(wt, k); err != nil {
 		return err
@@ -162,6 +166,7 @@ type Pool struct {
 	chunk    int
 	dst      []float32
 	w        []byte
+	m        *RepackedMatrix // instead of w
 	wt       quant.Type
 	rows, k  int
 	x        []float32
@@ -220,7 +225,12 @@ func (p *Pool) work() {
 		if r0 >= p.rows {
 			return
 		}
-		matMulRows(p.dst, p.rows, p.w, p.wt, p.k, r0, min(r0+p.chunk, p.rows), p.xq, p.cols)
+		r1 := min(r0+p.chunk, p.rows)
+		if p.m != nil {
+			matMulRowsRepacked(p.dst, p.rows, p.m, r0, r1, p.xq, p.cols)
+		} else {
+			matMulRows(p.dst, p.rows, p.w, p.wt, p.k, r0, r1, p.xq, p.cols)
+		}
 	}
 }
 
@@ -244,7 +254,39 @@ func (p *Pool) MatMul(dst []float32, w []byte, wt quant.Type, rows, k int, x []f
 	if rows == 0 || cols == 0 {
 		return nil
 	}
-	p.w, p.wt, p.rows, p.k, p.x, p.cols, p.dst = w, wt, rows, k, x, cols, dst
+	p.w, p.m = w, nil
+	p.matMul(dst, wt, rows, k, x, cols)
+	return nil
+}
+
+// MatMulRepacked is MatMul for a matrix made by Repack: dst[c·m.Rows() +
+// r] = row r of m · column c of x (cols columns of m.K() floats).
+func (p *Pool) MatMulRepacked(dst []float32, m *RepackedMatrix, x []float32, cols int) error {
+	if m == nil || r16FormatOf(m.typ) == nil {
+		return errors.New("kernels: matmul with a repacked matrix that Repack did not make")
+	}
+	rows, k := m.rows, m.k
+	if cols < 0 || len(x) < cols*k || len(dst) < rows*cols {
+		return fmt.Errorf("kernels: matmul repacked %d×%d %v by %d columns: buffers too short (x %d, dst %d)",
+			rows, k, m.typ, cols, len(x), len(dst))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return errors.New("kernels: matmul on a closed Pool")
+	}
+	if cols == 0 {
+		return nil
+	}
+	p.w, p.m = nil, m
+	p.matMul(dst, m.typ, rows, k, x, cols)
+	return nil
+}
+
+// matMul runs a checked MatMul or MatMulRepacked (weights in p.w or p.m)
+// with p.mu held.
+func (p *Pool) matMul(dst []float32, wt quant.Type, rows, k int, x []float32, cols int) {
+	p.wt, p.rows, p.k, p.x, p.cols, p.dst = wt, rows, k, x, cols, dst
 
 	// Activations: f32 ones are used in place; others are quantized into
 	// the scratch, by all workers when there are many.
@@ -271,18 +313,18 @@ func (p *Pool) MatMul(dst []float32, w []byte, wt quant.Type, rows, k int, x []f
 	if tr := table[wt].tileRows; table[wt].tile != nil && cols >= table[wt].tileCols {
 		unit = tr
 	}
-	if r16OnTheFly(wt, cols) {
+	if p.m != nil || r16OnTheFly(wt, cols) {
 		unit = r16Rows
 	}
 	units := (rows + unit - 1) / unit
 	p.chunk = (units + 4*p.threads - 1) / (4 * p.threads) * unit
 	if p.threads == 1 {
-		matMulRows(dst, rows, w, wt, k, 0, rows, p.xq, cols)
+		p.next.Store(0)
+		p.work()
 	} else {
 		p.run()
 	}
-	p.dst, p.w, p.x, p.xq = nil, nil, nil, nil
-	return nil
+	p.dst, p.w, p.m, p.x, p.xq = nil, nil, nil, nil, nil
 }
 
 // Close stops the pool's goroutines. MatMul fails afterwards.

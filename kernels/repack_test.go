@@ -239,6 +239,31 @@ func TestRepack(t *testing.T) {
 						checkDot(t, fmt.Sprintf("fast=%v r=%d c=%d", fast, r, c), got[c*stride+r], want, abs, dotTol)
 					}
 				}
+				// The pool, on float activations: the same kernels on the
+				// same strips, so the same values bit for bit, whatever the
+				// thread count.
+				x := make([]float32, cols*k)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				if err := QuantizeActivations(f.typ, xq, x, k, cols); err != nil {
+					t.Fatal(err)
+				}
+				want := make([]float32, rows*cols)
+				if err := MatMulRowsRepacked(want, rows, m, 0, rows, xq, cols); err != nil {
+					t.Fatal(err)
+				}
+				for _, threads := range []int{1, 3} {
+					pool := NewPool(threads)
+					pg := make([]float32, rows*cols)
+					if err := pool.MatMulRepacked(pg, m, x, cols); err != nil {
+						t.Fatal(err)
+					}
+					pool.Close()
+					if !slices.Equal(pg, want) {
+						t.Errorf("fast=%v: Pool(%d).MatMulRepacked differs from MatMulRowsRepacked", fast, threads)
+					}
+				}
 			}
 		})
 	}
@@ -289,6 +314,24 @@ func TestRepackAPI(t *testing.T) {
 	}
 	if err := MatMulRowsRepacked(dst, 20, m, 3, 3, xq, 2); err != nil {
 		t.Errorf("empty range: %v", err)
+	}
+	pool := NewPool(2)
+	x := make([]float32, 2*k)
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"pool: nil matrix", pool.MatMulRepacked(dst, nil, x, 1)},
+		{"pool: x short", pool.MatMulRepacked(dst, m, x, 3)},
+		{"pool: dst short", pool.MatMulRepacked(dst[:39], m, x, 2)},
+	} {
+		if c.err == nil {
+			t.Errorf("%s: no error", c.name)
+		}
+	}
+	pool.Close()
+	if pool.MatMulRepacked(dst, m, x, 2) == nil {
+		t.Error("closed pool: no error")
 	}
 }
 
