@@ -378,6 +378,21 @@ func TestMatMulOnTheFly(t *testing.T) {
 			if allocs != 0 {
 				t.Errorf("%v allocs per MatMulRowsRepacked", allocs)
 			}
+			pool := NewPool(2)
+			defer pool.Close()
+			x := make([]float32, cols*k)
+			out := make([]float32, rows*cols)
+			if err := pool.MatMulRepacked(out, m, x, cols); err != nil { // grows the scratch
+				t.Fatal(err)
+			}
+			allocs = testing.AllocsPerRun(5, func() {
+				if err := pool.MatMulRepacked(out, m, x, cols); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocs per Pool.MatMulRepacked", allocs)
+			}
 		})
 	}
 }
