@@ -49,8 +49,8 @@ type r16Format struct {
 }
 
 var (
-	r16Q4K  = r16Format{quant.Q4K, 256, kqQ4KBytes, kqQ8KBytes, 4, 35, []int{0, 2}}
-	r16Q5K  = r16Format{quant.Q5K, 256, kqQ5KBytes, kqQ8KBytes, 4, 43, []int{0, 2}}
+	r16Q4K  = r16Format{quant.Q4K, 256, kqQ4KBytes, kqQ8KBytes, 0, 36, nil}
+	r16Q5K  = r16Format{quant.Q5K, 256, kqQ5KBytes, kqQ8KBytes, 0, 44, nil}
 	r16Q6K  = r16Format{quant.Q6K, 256, kqQ6KBytes, kqQ8KBytes, 0, 52, []int{208}}
 	r16Q8_0 = r16Format{quant.Q8_0, 32, bytesQ8_0, bytesQ8_0, 2, 8, []int{0}}
 	r16Q4_0 = r16Format{quant.Q4_0, 32, bytesQ4_0, bytesQ8_0, 2, 4, []int{0}}

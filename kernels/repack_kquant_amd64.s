@@ -126,14 +126,15 @@ done:
 
 // ---- q4_K ----
 //
-// r16 layout of a q4_K block: words 0…2 are the twelve bytes of 6-bit
-// scales and mins, word 3 + 8j + g holds bytes 4g…4g+3 of the 32 nibble
-// bytes of chunk j (low nibbles: sub-block 2j, elements 64j + 4g…; high
-// nibbles: sub-block 2j+1, elements 64j + 32 + 4g…); the scales d, dmin
-// follow the words.
+// r16 layout of a q4_K block (the whole block is words): word 0 holds d
+// and dmin, words 1…3 the twelve bytes of 6-bit scales and mins, word
+// 4 + 8j + g bytes 4g…4g+3 of the 32 nibble bytes of chunk j (low
+// nibbles: sub-block 2j, elements 64j + 4g…; high nibbles: sub-block
+// 2j+1, elements 64j + 32 + 4g…).
 //
 // Per block:
-//   - scales: sc0…3 = s[0…3] & 63, mn0…3 = s[4…7] & 63,
+//   - d, dmin: the low and high halves of word 0 (VPMOVDW, VCVTPH2PS);
+//     scales: sc0…3 = s[0…3] & 63, mn0…3 = s[4…7] & 63,
 //     sc4…7 = s[8…11] & 15 | (s[0…3] >> 6) << 4,
 //     mn4…7 = s[8…11] >> 4 | (s[4…7] >> 6) << 4, sixteen rows at a time;
 //     VPSHUFB spreads byte j of each row to the row's lane. The float
@@ -143,11 +144,12 @@ done:
 //     VPDPWSSD (bsum pairs broadcast), times dmin and d_y, subtracted.
 //   - chunk j, per column: low nibbles (nib & 0x0f) and high nibbles kept
 //     in place (nib & 0xf0 = 16·nib, which still fits a byte, so no shift)
-//     meet their activations in two pairs of VPDPBUSD chains; the sums go
-//     to float, times d·sc_2j and d·sc_(2j+1)/16, times d_y into dst.
+//     meet their activations in two VPDPBUSD chains (the two columns of a
+//     loop iteration run side by side); the sums go to float, times
+//     d·sc_2j and d·sc_(2j+1)/16, times d_y into dst.
 //
 // Registers:
-//	SI words of the block, R8 its scales, DI column 0's q8_K block
+//	SI the block, DI column 0's q8_K block
 //	R9 yStride, DX dst, R10 4·dstStride, R11 cols, CX blocks left
 //	R12 column's block, R13 column's dst, R14 columns left, BX stack
 //	area: 0…511 d·sc_j (64 bytes per j), AX scratch
@@ -166,8 +168,8 @@ done:
 #define KQ_MN(j, src, dst) \
 	VPSHUFB r16PairSel<>+(64*((j)%4))(SB), src, dst
 
-// KQ_DECODE decodes the scales of the block at SI (words 0…2, the twelve
-// 6-bit scale bytes) and R8 (d, dmin) of q4_K and q5_K: d·sc_j to 64j(BX)
+// KQ_DECODE decodes the scales of the block at SI of q4_K and q5_K (word
+// 0: d, dmin; words 1…3: the twelve 6-bit scale bytes): d·sc_j to 64j(BX)
 // (odd j: times the factor in oddd: d, or d/16 in Z10), dmin to Z1, the
 // mins word pairs (mn_j, mn_j) to Z12…Z19. bsz is the bytes of a block's
 // words: the scales of the block after next are prefetched.
@@ -175,12 +177,16 @@ done:
 	PREFETCHT0 (2*(bsz))(SI)                        \
 	PREFETCHT0 (2*(bsz)+64)(SI)                     \
 	PREFETCHT0 (2*(bsz)+128)(SI)                    \
-	PREFETCHT0 128(R8)                              \
-	VCVTPH2PS (R8), Z0                              \
-	VCVTPH2PS 32(R8), Z1                            \
+	PREFETCHT0 (2*(bsz)+192)(SI)                    \
 	VMOVDQU32 0(SI), Z2                             \
-	VMOVDQU32 64(SI), Z3                            \
-	VMOVDQU32 128(SI), Z4                           \
+	VPMOVDW   Z2, Y0                                \
+	VCVTPH2PS Y0, Z0                                \
+	VPSRLD    $16, Z2, Z1                           \
+	VPMOVDW   Z1, Y1                                \
+	VCVTPH2PS Y1, Z1                                \
+	VMOVDQU32 64(SI), Z2                            \
+	VMOVDQU32 128(SI), Z3                           \
+	VMOVDQU32 192(SI), Z4                           \
 	VPANDD.BCST r16C3f<>(SB), Z2, Z5                \
 	VPANDD.BCST r16C3f<>(SB), Z3, Z6                \
 	VPSRLD $2, Z2, Z7                               \
@@ -238,8 +244,8 @@ loop:                                               \
 
 // Q4K_LOAD unpacks word 3+8j+g into Z(16+g) (low) and Z(24+g) (high).
 #define Q4K_LOAD(j, g, lo, hi) \
-	PREFETCHT0      (64*(3+8*(j)+(g))+2*35*64)(SI) \
-	VMOVDQU32       (64*(3+8*(j)+(g)))(SI), hi \
+	PREFETCHT0      (64*(4+8*(j)+(g))+2*36*64)(SI) \
+	VMOVDQU32       (64*(4+8*(j)+(g)))(SI), hi \
 	VPANDD.BCST     r16C0f<>(SB), hi, lo       \
 	VPANDD.BCST     r16Cf0<>(SB), hi, hi
 
@@ -320,13 +326,10 @@ TEXT ·r16GemmQ4KVNNI(SB), NOSPLIT, $576-64
 	SHLQ $2, R10
 	LEAQ 63(SP), BX
 	ANDQ $~63, BX
-	// R8 = the scales after nb·35 words.
-	IMUL3Q $(35*64), CX, R8
-	ADDQ SI, R8
 	R16_ZERO_DST(q4kZeroed, q4kZero)
 
 q4kBlock:
-	KQ_DECODE(Z10, 35*64)
+	KQ_DECODE(Z10, 36*64)
 	KQ_MINS(q4kMins)
 
 	Q4K_CHUNK(0, q4kChunk0, q4kChunkOne0, q4kChunkDone0)
@@ -334,8 +337,7 @@ q4kBlock:
 	Q4K_CHUNK(2, q4kChunk2, q4kChunkOne2, q4kChunkDone2)
 	Q4K_CHUNK(3, q4kChunk3, q4kChunkOne3, q4kChunkDone3)
 
-	ADDQ $(35*64), SI
-	ADDQ $64, R8
+	ADDQ $(36*64), SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q4kBlock
@@ -344,10 +346,10 @@ q4kBlock:
 
 // ---- q5_K ----
 //
-// r16 layout of a q5_K block: words 0…2 scales and mins as in q4_K, words
-// 3…10 the 32 bytes qh (word 3+g: bytes 4g…4g+3, bit k of byte l is the
-// fifth bit of element 32k + l), word 11 + 8j + g the nibble bytes 4g…4g+3
-// of chunk j; d, dmin follow the words.
+// r16 layout of a q5_K block (all words): words 0…3 d, dmin, scales and
+// mins as in q4_K, words 4…11 the 32 bytes qh (word 4+g: bytes 4g…4g+3,
+// bit k of byte l is the fifth bit of element 32k + l), word 12 + 8j + g
+// the nibble bytes 4g…4g+3 of chunk j.
 //
 // As q4_K, with five-bit weights: chunk j's low nibbles get bit 2j of qh
 // and its high nibbles (shifted down) bit 2j+1, moved to bit 4 by a dword
@@ -361,9 +363,9 @@ GLOBL r16C10<>(SB), RODATA|NOPTR, $4
 // | bit 2j of qh, moved by shlo) and hi (high nibbles | bit 2j+1, moved by
 // shhi).
 #define Q5K_LOAD(j, g, lo, hi, shlo, shhi) \
-	PREFETCHT0      (64*(11+8*(j)+(g))+2*43*64)(SI) \
-	VMOVDQU32       (64*(11+8*(j)+(g)))(SI), hi     \
-	VMOVDQU32       (64*(3+(g)))(SI), Z0            \
+	PREFETCHT0      (64*(12+8*(j)+(g))+2*44*64)(SI) \
+	VMOVDQU32       (64*(12+8*(j)+(g)))(SI), hi     \
+	VMOVDQU32       (64*(4+(g)))(SI), Z0            \
 	shlo, Z0, lo                                    \
 	VPANDD.BCST     r16C10<>(SB), lo, lo            \
 	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), hi, lo     \
@@ -398,21 +400,18 @@ TEXT ·r16GemmQ5KVNNI(SB), NOSPLIT, $576-64
 	SHLQ $2, R10
 	LEAQ 63(SP), BX
 	ANDQ $~63, BX
-	// R8 = the scales after nb·43 words.
-	IMUL3Q $(43*64), CX, R8
-	ADDQ SI, R8
 	R16_ZERO_DST(q5kZeroed, q5kZero)
 
 q5kBlock:
-	KQ_DECODE(Z0, 43*64)
-	PREFETCHT0 (2*43*64+3*64)(SI)
-	PREFETCHT0 (2*43*64+4*64)(SI)
-	PREFETCHT0 (2*43*64+5*64)(SI)
-	PREFETCHT0 (2*43*64+6*64)(SI)
-	PREFETCHT0 (2*43*64+7*64)(SI)
-	PREFETCHT0 (2*43*64+8*64)(SI)
-	PREFETCHT0 (2*43*64+9*64)(SI)
-	PREFETCHT0 (2*43*64+10*64)(SI)
+	KQ_DECODE(Z0, 44*64)
+	PREFETCHT0 (2*44*64+4*64)(SI)
+	PREFETCHT0 (2*44*64+5*64)(SI)
+	PREFETCHT0 (2*44*64+6*64)(SI)
+	PREFETCHT0 (2*44*64+7*64)(SI)
+	PREFETCHT0 (2*44*64+8*64)(SI)
+	PREFETCHT0 (2*44*64+9*64)(SI)
+	PREFETCHT0 (2*44*64+10*64)(SI)
+	PREFETCHT0 (2*44*64+11*64)(SI)
 	KQ_MINS(q5kMins)
 
 	Q5K_CHUNK(0, VPSLLD $4, VPSLLD $3, q5kChunk0, q5kChunkOne0, q5kChunkDone0)
@@ -420,8 +419,7 @@ q5kBlock:
 	Q5K_CHUNK(2, VPSLLD $0, VPSRLD $1, q5kChunk2, q5kChunkOne2, q5kChunkDone2)
 	Q5K_CHUNK(3, VPSRLD $2, VPSRLD $3, q5kChunk3, q5kChunkOne3, q5kChunkDone3)
 
-	ADDQ $(43*64), SI
-	ADDQ $64, R8
+	ADDQ $(44*64), SI
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q5kBlock

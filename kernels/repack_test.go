@@ -48,7 +48,7 @@ func r16RandRows(t testing.TB, rng *rand.Rand, f *r16Format, rows, rowStride, nb
 					for i := range blk {
 						blk[i] = 0xff
 					}
-					for _, o := range f.halves {
+					for _, o := range kqHalfOffsets(f.typ) {
 						putF16(blk[o:], math.Copysign(rng.Float64(), rng.NormFloat64()))
 					}
 				}
