@@ -254,9 +254,11 @@ packNext:
 // Σ q·y = Σ u·y − m·Σ y (m = 128 or 8): m·Σy comes from one VPDPBUSD of
 // the bytes m with the column's 32 quants (broadcast to both halves of a
 // zmm) and three shuffle-and-add steps that leave the total in every
-// lane; its negation starts the first of two VPDPBUSD chains over the
-// eight weight vectors, each with the column's four quants broadcast. The
-// sum goes to float, times the rows' d (a vector) and the column's d_y
+// lane (the two columns of a loop iteration share this work: one column
+// in each half of the zmm), beside two VPDPBUSD chains over the eight
+// weight vectors, each
+// with the column's four quants broadcast; the chains' sum minus m·Σy
+// goes to float, times the rows' d (a vector) and the column's d_y
 // (converted once, kept on the stack for an embedded broadcast) into dst.
 //
 // Registers:
@@ -278,15 +280,21 @@ GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
 // slot(BX) keeps its d_y; a, b, t (xt its xmm), u scratch.
 #define Q80_COL(yp, dp, slot, a, b, t, xt, u) \
 	VBROADCASTI64X4  2(yp), u                  \
+	VPXORD           t, t, t                   \
+	VPDPBUSD         u, Z14, t                 \
+	VPSHUFD          $0x4e, t, u               \
+	VPADDD           u, t, t                   \
+	VPSHUFD          $0xb1, t, u               \
+	VPADDD           u, t, t                   \
+	VSHUFI32X4       $0xb1, t, t, u            \
+	VPADDD           u, t, t                   \
+	Q80_DOT(yp, dp, slot, a, b, t, xt)
+
+// Q80_DOT adds the block of the column at (yp) to its outputs at dp, less
+// the m·Σy in every lane of t; slot(BX) keeps its d_y; a, b, t (xt its
+// xmm) scratch.
+#define Q80_DOT(yp, dp, slot, a, b, t, xt) \
 	VPXORD           a, a, a                   \
-	VPDPBUSD         u, Z14, a                 \
-	VPSHUFD          $0x4e, a, t               \
-	VPADDD           t, a, a                   \
-	VPSHUFD          $0xb1, a, t               \
-	VPADDD           t, a, a                   \
-	VSHUFI32X4       $0xb1, a, a, t            \
-	VPADDD           t, a, a                   \
-	VPSUBD           a, Z15, a                 \
 	VPXORD           b, b, b                   \
 	VPDPBUSD.BCST    2(yp), Z16, a             \
 	VPDPBUSD.BCST    6(yp), Z17, b             \
@@ -297,6 +305,7 @@ GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
 	VPDPBUSD.BCST    26(yp), Z22, a            \
 	VPDPBUSD.BCST    30(yp), Z23, b            \
 	VPADDD           b, a, a                   \
+	VPSUBD           t, a, a                   \
 	VCVTDQ2PS        a, a                      \
 	VMULPS           Z13, a, a                 \
 	VCVTPH2PS        (yp), xt                  \
@@ -304,6 +313,27 @@ GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
 	VMOVUPS          dp, t                     \
 	VFMADD231PS.BCST slot(BX), a, t            \
 	VMOVUPS          t, dp
+
+// Q80_COL2 adds the blocks of the columns at (R12) and (AX) to their
+// outputs at (R13) and (R13)(R10*1). Their m·Σy share one VPDPBUSD (one
+// column in each half of Z3) and one shuffle-and-add network, which
+// leaves the first column's total in 128-bit lanes 0, 1 and the second's
+// in 2, 3; VSHUFI32X4 spreads each to all lanes.
+#define Q80_COL2 \
+	VMOVDQU32        2(R12), Y3                \
+	VINSERTI64X4     $1, 2(AX), Z3, Z3         \
+	VPXORD           Z4, Z4, Z4                \
+	VPDPBUSD         Z3, Z14, Z4               \
+	VPSHUFD          $0x4e, Z4, Z3             \
+	VPADDD           Z3, Z4, Z4                \
+	VPSHUFD          $0xb1, Z4, Z3             \
+	VPADDD           Z3, Z4, Z4                \
+	VSHUFI32X4       $0xb1, Z4, Z4, Z3         \
+	VPADDD           Z3, Z4, Z4                \
+	VSHUFI32X4       $0x00, Z4, Z4, Z2         \
+	VSHUFI32X4       $0xaa, Z4, Z4, Z7         \
+	Q80_DOT(R12, (R13), 0, Z0, Z1, Z2, X2)     \
+	Q80_DOT(AX, (R13)(R10*1), 64, Z5, Z6, Z7, X7)
 
 // Q80_COLS runs the block over all columns, two at a time.
 #define Q80_COLS(loop, one, done) \
@@ -314,8 +344,7 @@ GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
 	JB   one                                                \
 loop:                                                       \
 	LEAQ (R12)(R9*1), AX                                    \
-	Q80_COL(R12, (R13), 0, Z0, Z1, Z2, X2, Z3)              \
-	Q80_COL(AX, (R13)(R10*1), 64, Z5, Z6, Z7, X7, Z8)       \
+	Q80_COL2                                                \
 	LEAQ (R12)(R9*2), R12                                   \
 	LEAQ (R13)(R10*2), R13                                  \
 	SUBQ $2, R14                                            \
