@@ -75,6 +75,20 @@ func r16FormatOf(t quant.Type) *r16Format {
 	return r16ByType[t]
 }
 
+func init() {
+	for _, f := range r16Formats {
+		name := "none (plain tiles)"
+		if r16Fast && r16AsmType(f.typ) {
+			name = "avx512vnni"
+		}
+		act := quant.Q8_0
+		if f.actBytes == kqQ8KBytes {
+			act = quant.Q8K
+		}
+		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), name)
+	}
+}
+
 // stripBytes is the size of a strip of nb blocks.
 func (f *r16Format) stripBytes(nb int) int { return nb * r16Rows * f.blockBytes }
 
