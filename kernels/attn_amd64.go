@@ -21,6 +21,9 @@ func expShiftSumAVX512(dst, x *float32, n int, shift float32) float32
 func maxAVX512(x *float32, n int) float32
 
 //go:noescape
+func softmaxRowsAVX512(s *float32, lds int, m, l, alpha *float32, rows, n int)
+
+//go:noescape
 func axpyRows4AVX512(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float32, ldv, n, d int)
 
 // attnImpls lists the attention kernels this CPU can run, the Go twins
@@ -28,7 +31,7 @@ func axpyRows4AVX512(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float
 func attnImpls() []attnImpl {
 	impls := []attnImpl{attnGo}
 	if hasAVX512 && hasAVX2 {
-		impls = append(impls, attnImpl{"avx512", f16RowsAVX512Go, dotRowsAVX512, expShiftSumAVX512Go, maxAVX512Go, axpyRowsAVX512})
+		impls = append(impls, attnImpl{"avx512", f16RowsAVX512Go, dotRowsAVX512, expShiftSumAVX512Go, maxAVX512Go, axpyRowsAVX512, softmaxRowsAVX512Go})
 	}
 	return impls
 }
@@ -42,6 +45,10 @@ func expShiftSumAVX512Go(dst, x []float32, shift float32) float32 {
 }
 
 func maxAVX512Go(x []float32) float32 { return maxAVX512(&x[0], len(x)) }
+
+func softmaxRowsAVX512Go(s []float32, lds int, m, l, alpha []float32, rows, n int) {
+	softmaxRowsAVX512(&s[0], 4*lds, &m[0], &l[0], &alpha[0], rows, n)
+}
 
 // rowPtrs returns pointers to rows r0…r0+3 of x (ld apart), the last row
 // standing in for those past rows.

@@ -19,11 +19,12 @@
 // DI = key stride, CX = keys left, DX = bytes of whole chunks, AX = offset
 // in the row, R14 = offset of key j in the score rows.
 //
-// expShiftSum: e^(x−shift) 16 lanes at a time: x clamped to [-110, 89]
-// (NaN kept), n = round(x·log₂e), r = x − n·ln2 (ln2 in two parts),
-// e^r = 1 + r + r²·P(r) (degree 5, Cephes' coefficients), then VSCALEFPS
-// multiplies by 2ⁿ with a single rounding (subnormals, overflow). The sum
-// is kept in Z0 (a merge-masked add for the tail). Constants in Z19…Z31.
+// expShiftSum: e^(x−shift) 16 lanes at a time: x below ln(2⁻¹²⁶) gives 0,
+// the others are clamped to at most 89 (NaN kept), n = round(x·log₂e),
+// r = x − n·ln2 (ln2 in two parts), e^r = 1 + r + r²·P(r) (degree 5,
+// Cephes' coefficients), then VSCALEFPS multiplies by 2ⁿ with a single
+// rounding (+Inf on overflow). The sum is kept in Z0 (a merge-masked add
+// for the tail). Constants in Z19…Z31.
 //
 // max: VMAXPS with the running maximum as the second operand, so that a
 // NaN element leaves it unchanged; the tail merges into -Inf lanes.
@@ -36,7 +37,7 @@
 // R12/R13/BX/R14 = weight rows, SI = value rows at this column block,
 // AX = value row j, DI = value stride, CX = j, DX = columns left.
 
-DATA attnC<>+0(SB)/4, $0xc2dc0000  // -110: lower clamp of exp's argument
+DATA attnC<>+0(SB)/4, $0xc2aeac4f  // -87.33654: e^x is normal from here on
 DATA attnC<>+4(SB)/4, $0x42b20000  // 89: upper clamp
 DATA attnC<>+8(SB)/4, $0x3fb8aa3b  // log₂e
 DATA attnC<>+12(SB)/4, $0x3f318000 // ln2, high part
@@ -286,9 +287,13 @@ dreduce:
 	RET
 
 // EXP512 sets x = e^(x − Z31) with n, p, r2 as temporaries (constants in
-// Z19…Z30, see expShiftSumAVX512).
+// Z19…Z30, see expShiftSumAVX512): K3 = the lanes not below the lower
+// clamp (or NaN); the others are set to 0 by the final zeroing-masked
+// VSCALEFPS, so that no lane ever makes a subnormal or underflowing
+// result, which would cost a microcode assist.
 #define EXP512(x, n, p, r2) \
 	VSUBPS       Z31, x, x   \
+	VCMPPS       $5, Z30, x, K3 \
 	VMAXPS       x, Z30, x   \
 	VMINPS       x, Z29, x   \
 	VMULPS       Z28, x, n   \
@@ -304,7 +309,7 @@ dreduce:
 	VMULPS       x, x, r2    \
 	VFMADD213PS  x, r2, p    \
 	VADDPS       Z19, p, p   \
-	VSCALEFPS    n, p, x
+	VSCALEFPS.Z  n, p, K3, x
 
 // func expShiftSumAVX512(dst, x *float32, n int, shift float32) float32
 TEXT ·expShiftSumAVX512(SB), NOSPLIT, $0-36
@@ -536,5 +541,179 @@ astore:
 	ADDQ $256, SI
 	SUBQ $64, DX
 	JG   acols
+	VZEROUPPER
+	RET
+
+// HMAX512 sets every lane of x to the largest lane of x (t: temporary).
+#define HMAX512(x, t) \
+	VSHUFF64X2 $0x4e, x, x, t \
+	VMAXPS     t, x, x        \
+	VSHUFF64X2 $0xb1, x, x, t \
+	VMAXPS     t, x, x        \
+	VPERMILPS  $0x4e, x, t    \
+	VMAXPS     t, x, x        \
+	VPERMILPS  $0xb1, x, t    \
+	VMAXPS     t, x, x
+
+// func softmaxRowsAVX512(s *float32, lds int, m, l, alpha *float32, rows, n int)
+//
+// Per row: the maximum of the scores (as in max, into every lane), the new
+// running maximum m' in Z31 (the shift of EXP512), alpha = e^(m − m'),
+// then the weights in place and their sum, as in expShiftSum. Registers:
+// SI = row, DI = row stride, R8/R9/R10 = m, l, alpha of the row, R11 =
+// rows left, DX = n, AX/BX = position and count within the row, K1 = tail
+// mask (n mod 16 lanes), Z18 = -Inf.
+TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ         s+0(FP), SI
+	MOVQ         lds+8(FP), DI
+	MOVQ         m+16(FP), R8
+	MOVQ         l+24(FP), R9
+	MOVQ         alpha+32(FP), R10
+	MOVQ         rows+40(FP), R11
+	MOVQ         n+48(FP), DX
+	MOVQ         DX, CX
+	ANDQ         $15, CX
+	LOWMASK(K1)
+	VBROADCASTSS attnC<>+0(SB), Z30
+	VBROADCASTSS attnC<>+4(SB), Z29
+	VBROADCASTSS attnC<>+8(SB), Z28
+	VBROADCASTSS attnC<>+12(SB), Z27
+	VBROADCASTSS attnC<>+16(SB), Z26
+	VBROADCASTSS attnC<>+20(SB), Z25
+	VBROADCASTSS attnC<>+24(SB), Z24
+	VBROADCASTSS attnC<>+28(SB), Z23
+	VBROADCASTSS attnC<>+32(SB), Z22
+	VBROADCASTSS attnC<>+36(SB), Z21
+	VBROADCASTSS attnC<>+40(SB), Z20
+	VBROADCASTSS attnC<>+44(SB), Z19
+	VBROADCASTSS attnC<>+48(SB), Z18
+
+srow:
+	VMOVAPS Z18, Z0
+	VMOVAPS Z18, Z1
+	MOVQ    SI, AX
+	MOVQ    DX, BX
+
+smax32:
+	CMPQ    BX, $32
+	JB      smax16
+	VMOVUPS (AX), Z2
+	VMOVUPS 64(AX), Z3
+	VMAXPS  Z0, Z2, Z0
+	VMAXPS  Z1, Z3, Z1
+	ADDQ    $128, AX
+	SUBQ    $32, BX
+	JMP     smax32
+
+smax16:
+	CMPQ    BX, $16
+	JB      smaxtail
+	VMOVUPS (AX), Z2
+	VMAXPS  Z0, Z2, Z0
+	ADDQ    $64, AX
+	SUBQ    $16, BX
+
+smaxtail:
+	TESTQ   BX, BX
+	JZ      smaxall
+	VMOVAPS Z18, Z2
+	VMOVUPS (AX), K1, Z2
+	VMAXPS  Z1, Z2, Z1
+
+smaxall:
+	VMAXPS       Z1, Z0, Z0
+	HMAX512(Z0, Z1)
+	VBROADCASTSS (R8), Z2
+	VMAXPS       Z2, Z0, Z31
+	VUCOMISS     X18, X31
+	JEQ          sallinf
+
+	// alpha = e^(m − m'); m = m'.
+	EXP512(Z2, Z3, Z4, Z5)
+	VMOVSS X2, (R10)
+	VMOVSS X31, (R8)
+	VXORPS Z0, Z0, Z0
+	VXORPS Z6, Z6, Z6
+	MOVQ   SI, AX
+	MOVQ   DX, BX
+
+sexp32:
+	CMPQ    BX, $32
+	JB      sexp16
+	VMOVUPS (AX), Z1
+	VMOVUPS 64(AX), Z7
+	EXP512(Z1, Z3, Z4, Z5)
+	EXP512(Z7, Z8, Z9, Z10)
+	VMOVUPS Z1, (AX)
+	VMOVUPS Z7, 64(AX)
+	VADDPS  Z1, Z0, Z0
+	VADDPS  Z7, Z6, Z6
+	ADDQ    $128, AX
+	SUBQ    $32, BX
+	JMP     sexp32
+
+sexp16:
+	CMPQ    BX, $16
+	JB      sexptail
+	VMOVUPS (AX), Z1
+	EXP512(Z1, Z3, Z4, Z5)
+	VMOVUPS Z1, (AX)
+	VADDPS  Z1, Z0, Z0
+	ADDQ    $64, AX
+	SUBQ    $16, BX
+
+sexptail:
+	TESTQ     BX, BX
+	JZ        ssum
+	VMOVUPS.Z (AX), K1, Z1
+	EXP512(Z1, Z3, Z4, Z5)
+	VMOVUPS   Z1, K1, (AX)
+	VADDPS    Z1, Z6, K1, Z6
+
+ssum:
+	// l = alpha·l + Σ weights
+	VADDPS        Z6, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSHDUP     X0, X1
+	VADDSS        X1, X0, X0
+	VMOVSS        (R9), X1
+	VFMADD231SS   X2, X1, X0
+	VMOVSS        X0, (R9)
+	JMP           snext
+
+sallinf:
+	// Nothing seen yet: weights 0, alpha 1.
+	VXORPS Z0, Z0, Z0
+	MOVQ   SI, AX
+	MOVQ   DX, BX
+
+szero16:
+	CMPQ    BX, $16
+	JB      szerotail
+	VMOVUPS Z0, (AX)
+	ADDQ    $64, AX
+	SUBQ    $16, BX
+	JMP     szero16
+
+szerotail:
+	TESTQ   BX, BX
+	JZ      szerodone
+	VMOVUPS Z0, K1, (AX)
+
+szerodone:
+	VMOVSS X19, (R10)
+
+snext:
+	ADDQ DI, SI
+	ADDQ $4, R8
+	ADDQ $4, R9
+	ADDQ $4, R10
+	DECQ R11
+	JNZ  srow
 	VZEROUPPER
 	RET

@@ -13,8 +13,11 @@ import (
 //   - DotRowsF32 computes the tile's scores: every query row (several
 //     query heads and positions at once) dotted with every key row, the
 //     queries kept in registers across a block of keys;
-//   - MaxF32 and ExpShiftSum give the online softmax of a row of scores:
-//     its maximum, then e^(s−max) and their sum, with a polynomial exp;
+//   - SoftmaxRowsF32 advances the online softmax of every row by the
+//     tile: the new running maximum, the weights e^(s−max) in place of
+//     the scores, their sum, and the factor that rescales what came
+//     before; MaxF32 and ExpShiftSum are its two halves for one row, with
+//     the same polynomial exp;
 //   - AxpyRowsF32 accumulates the weighted values p·V into the output rows,
 //     rescaling them first (the online softmax's correction when the
 //     running maximum grows).
@@ -38,9 +41,11 @@ type attnImpl struct {
 	max func(x []float32) float32
 	// axpyRows: o[r·ldo+i] = alpha[r]·o[r·ldo+i] + Σ_{j<n} p[r·ldp+j]·v[j·ldv+i].
 	axpyRows func(o []float32, ldo int, alpha, p []float32, ldp int, v []float32, ldv int, rows, n, d int)
+	// softmaxRows: see SoftmaxRowsF32 (n ≥ 1).
+	softmaxRows func(s []float32, lds int, m, l, alpha []float32, rows, n int)
 }
 
-var attnGo = attnImpl{"go", f16RowsGeneric, dotRowsGeneric, expShiftSumGeneric, maxGeneric, axpyRowsGeneric}
+var attnGo = attnImpl{"go", f16RowsGeneric, dotRowsGeneric, expShiftSumGeneric, maxGeneric, axpyRowsGeneric, softmaxRowsGeneric}
 
 // attn is the implementation chosen for this CPU (the last of attnImpls).
 var attn = func() attnImpl {
@@ -101,8 +106,8 @@ func DotRowsF32(s []float32, sStride int, q []float32, qStride int, k []float32,
 // ExpShiftSum sets dst[i] = e^(x[i]−shift) for i < len(x) and returns the
 // sum of those values. x[i]−shift is rounded to float32 first; the
 // exponential is a polynomial accurate to 2 ulp, e^-Inf = 0, results below
-// the smallest subnormal are 0 and above the largest float32 +Inf. It panics
-// when dst is shorter than x.
+// the smallest normal float32 (x[i]−shift < -87.33654) are 0 and above the
+// largest float32 +Inf. It panics when dst is shorter than x.
 func ExpShiftSum(dst, x []float32, shift float32) float32 {
 	if len(dst) < len(x) {
 		panic(fmt.Sprintf("kernels: ExpShiftSum: %d results for %d inputs", len(dst), len(x)))
@@ -120,6 +125,32 @@ func MaxF32(x []float32) float32 {
 		return float32(math.Inf(-1))
 	}
 	return attn.max(x)
+}
+
+// SoftmaxRowsF32 advances an online softmax by one tile of scores. For
+// each row r < rows, with its n scores s[r·stride : r·stride+n], running
+// maximum m[r] and running sum l[r], it computes the new maximum
+// m' = max(m[r], maxⱼ s[r][j]) (NaN scores are skipped), the rescale
+// factor alpha[r] = e^(m[r]−m'), the weights s[r][j] = e^(s[r][j]−m') in
+// place of the scores, l[r] = alpha[r]·l[r] + Σⱼ s[r][j] and m[r] = m'.
+// A row whose scores and running maximum are all -Inf gets weights 0 and
+// alpha 1. The exponentials are ExpShiftSum's. It panics when a row does
+// not fit or m, l or alpha has fewer than rows elements.
+func SoftmaxRowsF32(s []float32, stride int, m, l, alpha []float32, rows, n int) {
+	checkRows("SoftmaxRowsF32", "s", len(s), rows, n, stride)
+	if len(m) < rows || len(l) < rows || len(alpha) < rows {
+		panic(fmt.Sprintf("kernels: SoftmaxRowsF32: %d rows, %d/%d/%d maxima/sums/scales", rows, len(m), len(l), len(alpha)))
+	}
+	if rows == 0 {
+		return
+	}
+	if n == 0 {
+		for r := 0; r < rows; r++ {
+			alpha[r] = 1
+		}
+		return
+	}
+	attn.softmaxRows(s, stride, m, l, alpha, rows, n)
 }
 
 // AxpyRowsF32 sets o[r·oStride+i] = alpha[r]·o[r·oStride+i] +
@@ -189,11 +220,11 @@ func dotRowsGeneric(s []float32, lds int, q []float32, ldq int, k []float32, ldk
 // (ln2 in two parts, the first with few enough bits that n·ln2Hi is
 // exact), e^r ≈ 1 + r + r²·P(r) on |r| ≤ ln2/2 (Cephes' expf
 // coefficients), and the scaling by 2^n done in two exact-then-rounded
-// steps so that subnormal results are rounded once. x is clamped to
-// [expLo, expHi] first: e^expLo is below half the smallest subnormal and
-// e^expHi above the largest float32, so the clamp changes no result.
+// steps. x below expLo, where e^x is no longer a normal float32, gives 0
+// (a subnormal result would cost the assembly a microcode assist); x is
+// clamped to expHi, where e^x overflows, so that n stays small.
 const (
-	expLo    = -110
+	expLo    = -87.3365402 // the first float32 with e^x ≥ 2⁻¹²⁶
 	expHi    = 89
 	expLog2e = 1.44269504088896341
 	expLn2Hi = 0.693359375
@@ -212,7 +243,7 @@ func expf(x float32) float32 {
 	case x != x:
 		return x
 	case x < expLo:
-		x = expLo
+		return 0
 	case x > expHi:
 		x = expHi
 	}
@@ -280,5 +311,21 @@ func axpyRowsGeneric(o []float32, ldo int, alpha, p []float32, ldp int, v []floa
 				or[i] += p0 * v0[i]
 			}
 		}
+	}
+}
+
+func softmaxRowsGeneric(s []float32, lds int, m, l, alpha []float32, rows, n int) {
+	for r := 0; r < rows; r++ {
+		sr := s[r*lds : r*lds+n]
+		mNew := max(m[r], maxGeneric(sr))
+		if mNew == float32(math.Inf(-1)) {
+			clear(sr)
+			alpha[r] = 1
+			continue
+		}
+		a := expf(m[r] - mNew)
+		alpha[r] = a
+		l[r] = a*l[r] + expShiftSumGeneric(sr, sr, mNew)
+		m[r] = mNew
 	}
 }

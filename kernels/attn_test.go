@@ -90,6 +90,8 @@ func TestAttnExpSpecial(t *testing.T) {
 		{-1000, 0, 0},
 		{-110, 0, 0},
 		{-104, 0, 0},
+		{-87.34, 0, 0},
+		{-87.3365402, 0, 1.1754997e-38},
 		{1000, 0, inf},
 		{89, 0, inf},
 		{88.8, 0, inf},
@@ -127,9 +129,9 @@ func TestAttnExpSpecial(t *testing.T) {
 	}
 }
 
-// TestAttnExpAccuracy sweeps the whole range where e^x is a nonzero finite
-// float32 (subnormal results included) and the overflow boundary: at most
-// 2 ulp from the correctly rounded value, and a sum within 1e-6.
+// TestAttnExpAccuracy sweeps the whole range where e^x is a normal float32,
+// the boundary below which results are flushed to 0 and the overflow
+// boundary: at most 2 ulp from the correctly rounded value.
 func TestAttnExpAccuracy(t *testing.T) {
 	rng := newRNG(31)
 	var xs []float32
@@ -152,6 +154,9 @@ func TestAttnExpAccuracy(t *testing.T) {
 			worst := int64(0)
 			for i, x := range xs {
 				want := float32(math.Exp(float64(x)))
+				if x < expLo {
+					want = 0
+				}
 				if d := ulpDiff(dst[i], want); d > worst {
 					worst = d
 					if d > 2 {
@@ -191,6 +196,9 @@ func TestAttnExpRagged(t *testing.T) {
 					var want float64
 					for i, v := range x {
 						e := math.Exp(float64(v - shift))
+						if v-shift < expLo {
+							e = 0
+						}
 						want += e
 						if d := ulpDiff(dst[i], float32(e)); d > 2 {
 							t.Fatalf("n=%d: e^(%g−%g) = %g, want %g", n, v, shift, dst[i], e)
@@ -249,6 +257,89 @@ func TestAttnMax(t *testing.T) {
 	}
 	if got := MaxF32(nil); got != ninf {
 		t.Errorf("MaxF32(nil) = %g", got)
+	}
+}
+
+// TestAttnSoftmaxRows checks the online softmax step against float64 on
+// ragged rows: running maxima below, inside and above the tile's, rows
+// with -Inf scores, rows with nothing seen yet (all -Inf), and rows hidden
+// in this tile after earlier ones.
+func TestAttnSoftmaxRows(t *testing.T) {
+	ninf := float32(math.Inf(-1))
+	for _, impl := range attnImpls() {
+		t.Run(impl.name, func(t *testing.T) {
+			rng := newRNG(39)
+			for _, rows := range []int{1, 3, 8} {
+				for n := 1; n <= 70; n += 1 + n/10 {
+					lds := n + rng.IntN(3)
+					s, all := floatBuf(rng, stridedLen(rows, n, lds))
+					m := make([]float32, rows)
+					l := make([]float32, rows)
+					alpha := make([]float32, rows)
+					kind := make([]int, rows)
+					for r := 0; r < rows; r++ {
+						kind[r] = rng.IntN(5)
+						for j := 0; j < n; j++ {
+							x := float32(4 * rng.NormFloat64())
+							if kind[r] >= 3 || rng.IntN(6) == 0 {
+								x = ninf
+							}
+							s[r*lds+j] = x
+						}
+						switch kind[r] {
+						case 0, 3: // nothing seen before
+							m[r], l[r] = ninf, 0
+						case 1: // an earlier maximum below this tile's
+							m[r], l[r] = -20, 3
+						default: // an earlier maximum above it
+							m[r], l[r] = 15, 2.5
+						}
+					}
+					s0 := append([]float32(nil), s...)
+					m0, l0 := append([]float32(nil), m...), append([]float32(nil), l...)
+					impl.softmaxRows(s, lds, m, l, alpha, rows, n)
+					what := fmt.Sprintf("rows=%d n=%d", rows, n)
+					checkUntouched(t, what, all, s, rows, n, lds)
+					for r := 0; r < rows; r++ {
+						tm := math.Inf(-1)
+						for j := 0; j < n; j++ {
+							tm = math.Max(tm, float64(s0[r*lds+j]))
+						}
+						mNew := math.Max(float64(m0[r]), tm)
+						if math.IsInf(mNew, -1) {
+							if alpha[r] != 1 || m[r] != ninf || l[r] != l0[r] {
+								t.Fatalf("%s row %d (all -Inf): alpha %g m %g l %g", what, r, alpha[r], m[r], l[r])
+							}
+							for j := 0; j < n; j++ {
+								if s[r*lds+j] != 0 {
+									t.Fatalf("%s row %d (all -Inf): weight %d = %g", what, r, j, s[r*lds+j])
+								}
+							}
+							continue
+						}
+						if float64(m[r]) != mNew {
+							t.Fatalf("%s row %d: max %g, want %g", what, r, m[r], mNew)
+						}
+						wantAlpha := float32(math.Exp(float64(m0[r] - float32(mNew))))
+						if ulpDiff(alpha[r], wantAlpha) > 2 {
+							t.Fatalf("%s row %d: alpha %g, want %g", what, r, alpha[r], wantAlpha)
+						}
+						sum := 0.0
+						for j := 0; j < n; j++ {
+							w := math.Exp(float64(s0[r*lds+j] - m[r]))
+							sum += w
+							if ulpDiff(s[r*lds+j], float32(w)) > 2 {
+								t.Fatalf("%s row %d: weight %d = %g, want %g", what, r, j, s[r*lds+j], w)
+							}
+						}
+						wantL := float64(wantAlpha)*float64(l0[r]) + sum
+						if math.Abs(float64(l[r])-wantL) > 1e-6*wantL {
+							t.Fatalf("%s row %d: sum %g, want %g", what, r, l[r], wantL)
+						}
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -476,6 +567,8 @@ func BenchmarkAttn(b *testing.B) {
 		h[i] = byte(rng.Uint32() & 0x3f)
 	}
 	pw := make([]float32, n)
+	m := make([]float32, rows)
+	l := make([]float32, rows)
 	for _, impl := range attnImpls() {
 		flops := func(b *testing.B, f float64) {
 			b.ReportMetric(f*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
@@ -496,6 +589,23 @@ func BenchmarkAttn(b *testing.B) {
 			b.SetBytes(4 * n)
 			for b.Loop() {
 				sinkF32 = impl.expShiftSum(pw, s[:n], 0.5)
+			}
+		})
+		b.Run("softmaxRows/"+impl.name, func(b *testing.B) {
+			b.SetBytes(4 * rows * n)
+			for b.Loop() {
+				b.StopTimer()
+				for i := range s {
+					s[i] = -float32(i % 10)
+				}
+				for r := range m {
+					m[r], l[r] = 0, 1
+				}
+				b.StartTimer()
+				impl.softmaxRows(s, n, m, l, alpha, rows, n)
+			}
+			for i := range alpha {
+				alpha[i] = 1
 			}
 		})
 		b.Run("max/"+impl.name, func(b *testing.B) {

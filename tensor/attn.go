@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
@@ -13,47 +12,61 @@ func attnKVType(t quant.Type) bool {
 	return t == quant.F16 || t == quant.Q8_0 || t == quant.F32
 }
 
-// Work items of flash_attn are (KV head, block of attnQBlock queries):
-// every query head of the block that shares the KV head (grouped-query
-// attention) is processed together, so each K/V tile is read and
-// converted once for up to attnQBlock·group rows. Keys are taken in tiles
-// of attnTile: the scores of a tile, then the tile's softmax weights p,
-// then acc[d] += p·V[:, d] as dot products over the tile (V transposed to
-// f32 in scratch), which run on the kernels' SIMD dot product.
+// Work items of flash_attn are (KV head, block of query positions): every
+// query head that shares the KV head (grouped-query attention) and every
+// position of the block make the item's rows, about attnRows of them, so
+// that each K/V tile is read and widened to f32 once for all of them.
+// Keys are taken in tiles of attnTile:
+//
+//  1. the tile's scores S = Q·Kᵀ for all rows at once (kernels.DotRowsF32,
+//     q already rounded to K's dot type and multiplied by the scale);
+//  2. soft-capping, the mask and the positions' causal/sliding window;
+//  3. per row, the online softmax: the tile's maximum, the running maximum
+//     M, the rescale factor α = e^(M_old−M_new), the weights p = e^(s−M)
+//     in place of the scores and their running sum S
+//     (kernels.SoftmaxRowsF32);
+//  4. acc = α·acc + p·V for all rows (kernels.AxpyRowsF32).
+//
+// At the end each output row is acc divided by the sum of its weights.
+// Items are fixed by the shapes alone, so every output row is computed the
+// same way whatever the number of workers.
 const (
-	attnTile   = 128
-	attnQBlock = 8
+	attnTile = 128
+	attnRows = 32
 )
 
-// attnLayout is the per-worker scratch of a flash_attn node. Per row
-// (query, head): q converted to K's type, q rounded back to f32, an f32
-// output accumulator, the online softmax state (M, S) and the tile's
-// scores; shared by the rows: the softmax weights of one row and the
-// transposed V tile.
+// attnLayout is the per-worker scratch of a flash_attn node: q converted
+// to K's type (one row), the rows' scaled f32 queries, output
+// accumulators, softmax state (M, S, α) and tile scores; the K and V tiles
+// widened to f32; the block's mask rows as f32 and visible key ranges.
 type attnLayout struct {
-	rows, qqStride, dk, dv             int
-	qq, qf, acc, m, s, sc, p, vt, vrow int // byte offsets
+	qBlock, rows, dk, dv                       int
+	qq, qf, acc, m, s, alpha, sc, kt, vt, mrow int // byte offsets
+	vis                                        int
 }
 
 func newAttnLayout(t *Tensor) (attnLayout, int) {
-	k, v := t.src[1], t.src[2]
-	group := t.src[0].ne[2] / k.ne[2]
-	l := attnLayout{rows: attnQBlock * group, dk: k.ne[0], dv: v.ne[0], qqStride: alignUp(4 * k.ne[0])}
+	q, k, v := t.src[0], t.src[1], t.src[2]
+	group := q.ne[2] / k.ne[2]
+	qBlock := max(1, attnRows/group)
+	l := attnLayout{qBlock: qBlock, rows: qBlock * group, dk: k.ne[0], dv: v.ne[0]}
 	off := 0
 	next := func(n int) int {
 		o := off
 		off += alignUp(n)
 		return o
 	}
-	l.qq = next(l.rows * l.qqStride)
-	l.qf = next(l.rows * 4 * l.dk)
-	l.acc = next(l.rows * 4 * l.dv)
+	l.qq = next(4 * l.dk) // at least the size of a row of K's type
+	l.qf = next(4 * l.rows * l.dk)
+	l.acc = next(4 * l.rows * l.dv)
 	l.m = next(4 * l.rows)
 	l.s = next(4 * l.rows)
-	l.sc = next(l.rows * 4 * attnTile)
-	l.p = next(4 * attnTile)
+	l.alpha = next(4 * l.rows)
+	l.sc = next(4 * l.rows * attnTile)
+	l.kt = next(4 * attnTile * l.dk)
 	l.vt = next(4 * attnTile * l.dv)
-	l.vrow = next(4 * l.dv)
+	l.mrow = next(4 * qBlock * attnTile)
+	l.vis = next(4 * 2 * qBlock)
 	return l, off
 }
 
@@ -62,11 +75,45 @@ func attnScratch(t *Tensor) int {
 	return n
 }
 
-// flashAttn runs worker ith's share of a flash_attn node: an online
-// softmax per row (running max M, running sum S, output accumulator
-// rescaled by exp(M_old - M_new) when the max grows). Work items are fixed
-// blocks, so each output row is computed the same way whatever the number
-// of workers.
+// attnTileF32 returns rows j0…j0+n-1 of head h of the K or V cache x as f32
+// rows and their stride: x's own storage when it is f32, else the rows
+// converted into buf.
+func attnTileF32(x *Tensor, j0, n, h int, buf []float32) ([]float32, int) {
+	d := x.ne[0]
+	off := j0*x.nb[1] + h*x.nb[2]
+	end := off + (n-1)*x.nb[1] + x.typ.RowSize(d)
+	switch {
+	case x.typ == quant.F32 && x.nb[1]%4 == 0 && x.nb[1] >= 4*d:
+		return f32s(x.data[off:end]), x.nb[1] / 4
+	case x.typ == quant.F16 && x.nb[1] >= 2*d:
+		kernels.F16ToF32Rows(buf, d, x.data[off:end], x.nb[1], n, d)
+	default:
+		for j := 0; j < n; j++ {
+			toF32(buf[j*d:(j+1)*d], x.rowBytes(j0+j, h, 0), x.typ)
+		}
+	}
+	return buf, d
+}
+
+// roundToF16Scaled sets dst[i] = f16(src[i])·scale, where f16(x) is x
+// rounded to the nearest binary16 value (ties to even) as quant.FP32ToFP16
+// rounds.
+func roundToF16Scaled(dst, src []float32, scale float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		b := math.Float32bits(x)
+		if b>>23&0xff-(127-14) < 29 {
+			// A normal binary16 magnitude below 2¹⁵: round the mantissa
+			// to 10 bits (a carry into the exponent is the right result).
+			b += 0xfff + (b>>13)&1
+			dst[i] = math.Float32frombits(b&^0x1fff) * scale
+		} else {
+			dst[i] = quant.FP16ToFP32(quant.FP32ToFP16(x)) * scale
+		}
+	}
+}
+
+// flashAttn runs worker ith's share of a flash_attn node (see above).
 func (c *CPU) flashAttn(s *step, ith int) {
 	t := s.t
 	q, k, v, mask, pos := t.src[0], t.src[1], t.src[2], t.src[3], t.src[4]
@@ -81,38 +128,24 @@ func (c *CPU) flashAttn(s *step, ith int) {
 	l, _ := newAttnLayout(t)
 	dk, dv := l.dk, l.dv
 	buf := c.threadBytes(s, ith)
-	qq := func(r int) []byte { return buf[l.qq+r*l.qqStride : l.qq+(r+1)*l.qqStride] }
-	qfBytes := func(r int) []byte { return buf[l.qf+4*r*dk : l.qf+4*(r+1)*dk] }
-	acc := func(r int) []float32 { return f32s(buf[l.acc+4*r*dv:])[:dv] }
-	scores := func(r int) []float32 { return f32s(buf[l.sc+4*r*attnTile:])[:attnTile] }
+	qq := buf[l.qq : l.qq+k.typ.RowSize(dk)]
+	qf := f32s(buf[l.qf:])[:l.rows*dk]
+	acc := f32s(buf[l.acc:])[:l.rows*dv]
 	M := f32s(buf[l.m:])[:l.rows]
 	S := f32s(buf[l.s:])[:l.rows]
-	pw := f32s(buf[l.p:])[:attnTile]
+	alpha := f32s(buf[l.alpha:])[:l.rows]
+	sc := f32s(buf[l.sc:])[:l.rows*attnTile]
+	kt := f32s(buf[l.kt:])[:attnTile*dk]
 	vt := f32s(buf[l.vt:])[:attnTile*dv]
-	vrow := f32s(buf[l.vrow:])[:dv]
+	mrows := f32s(buf[l.mrow:])[:l.qBlock*attnTile]
+	vis := i32s(buf[l.vis:])[:2*l.qBlock]
 
-	// As in ggml, q is converted to K's dot type: f16 for an f16 cache,
-	// q8_0 for a q8_0 cache; qf is that rounded q as f32. The kernels' dot
-	// product is used when it takes q in that form (or as f32 values, which
-	// qf is), else a float64 dot with qf.
-	qType := k.typ
-	qFrom := fromFloatFunc(qType)
-	vecDot := kernels.VecDot(k.typ)
-	qAsF32 := false
-	if kt, ok := kernels.VecDotType(k.typ); vecDot != nil && ok {
-		switch kt {
-		case qType:
-		case quant.F32:
-			qAsF32 = true
-		default:
-			vecDot = nil
-		}
-	} else {
-		vecDot = nil
-	}
-	dotF := kernels.VecDot(quant.F32) // for p·V
+	// As in ggml, q is converted to K's dot type (f16 for an f16 cache,
+	// q8_0 for a q8_0 cache); the scores are those of the rounded q.
+	qFrom := fromFloatFunc(k.typ)
+	qpos := func(iq int) int { return int(*(*int32)(pos.at(iq * pos.nb[0]))) }
 
-	nqb := (nq + attnQBlock - 1) / attnQBlock
+	nqb := (nq + l.qBlock - 1) / l.qBlock
 	total := nkvHeads * nqb
 	negInf := float32(math.Inf(-1))
 	for {
@@ -121,13 +154,22 @@ func (c *CPU) flashAttn(s *step, ith int) {
 			return
 		}
 		hk, qb := item/nqb, item%nqb
-		q0, q1 := qb*attnQBlock, min((qb+1)*attnQBlock, nq)
+		q0, q1 := qb*l.qBlock, min((qb+1)*l.qBlock, nq)
 		rows := (q1 - q0) * group
 		for r := 0; r < rows; r++ {
 			iq, h := q0+r/group, hk*group+r%group
-			qFrom(qq(r), q.rowF32(iq, h, 0))
-			toF32(f32s(qfBytes(r))[:dk], qq(r), qType)
-			clear(acc(r))
+			qr := qf[r*dk : (r+1)*dk]
+			switch k.typ {
+			case quant.F16:
+				roundToF16Scaled(qr, q.rowF32(iq, h, 0), scale)
+			default:
+				qFrom(qq, q.rowF32(iq, h, 0))
+				toF32(qr, qq, k.typ)
+				for i := range qr {
+					qr[i] *= scale
+				}
+			}
+			clear(acc[r*dv : (r+1)*dv])
 			M[r], S[r] = negInf, 0
 		}
 
@@ -136,7 +178,7 @@ func (c *CPU) flashAttn(s *step, ith int) {
 		if pos != nil {
 			lo, hi = nkv, 0
 			for iq := q0; iq < q1; iq++ {
-				p := int(*(*int32)(pos.at(iq * pos.nb[0])))
+				p := qpos(iq)
 				hi = max(hi, min(nkv, p+1))
 				if window > 0 {
 					lo = min(lo, max(0, p-window+1))
@@ -149,130 +191,77 @@ func (c *CPU) flashAttn(s *step, ith int) {
 		for j0 := lo; j0 < hi; j0 += attnTile {
 			j1 := min(j0+attnTile, hi)
 			n := j1 - j0
-			// Scores of the tile; -inf where a key is hidden.
+			// Per query: the visible keys [vlo, vhi) of the tile and its
+			// mask row.
 			anyVisible := false
 			for iq := q0; iq < q1; iq++ {
-				p, vlo, vhi := 0, j0, j1
+				vlo, vhi := j0, j1
 				if pos != nil {
-					p = int(*(*int32)(pos.at(iq * pos.nb[0])))
-					vhi = min(j1, p+1)
+					p := qpos(iq)
+					vhi = max(j0, min(j1, p+1))
 					if window > 0 {
-						vlo = max(j0, p-window+1)
+						vlo = min(vhi, max(j0, p-window+1))
 					}
 				}
-				var mrowF []float32
-				var mrowH []uint16
-				if mask != nil {
+				if mask != nil && vlo < vhi {
+					m := mrows[(iq-q0)*attnTile:][:n]
 					if mask.typ == quant.F16 {
-						mrowH = u16s(mask.rowBytes(iq, 0, 0))
+						kernels.F16ToF32Rows(m, n, mask.rowBytes(iq, 0, 0)[2*j0:2*j1], 2*n, 1, n)
 					} else {
-						mrowF = mask.rowF32(iq, 0, 0)
+						copy(m, mask.rowF32(iq, 0, 0)[j0:j1])
+					}
+					for vlo < vhi && m[vlo-j0] == negInf {
+						vlo++
+					}
+					for vhi > vlo && m[vhi-1-j0] == negInf {
+						vhi--
 					}
 				}
-				r0 := (iq - q0) * group
-				for r := r0; r < r0+group; r++ {
-					sc := scores(r)[:n]
-					for j := range sc {
-						sc[j] = negInf
-					}
-				}
-				for j := vlo; j < vhi; j++ {
-					var mv float32
-					if mrowF != nil {
-						mv = mrowF[j]
-					} else if mrowH != nil {
-						mv = quant.FP16ToFP32(mrowH[j])
-					}
-					if mv == negInf {
-						continue
-					}
-					anyVisible = true
-					kb := k.rowBytes(j, hk, 0)
-					for r := r0; r < r0+group; r++ {
-						var x float32
-						switch {
-						case vecDot != nil && qAsF32:
-							x = vecDot(dk, kb, qfBytes(r))
-						case vecDot != nil:
-							x = vecDot(dk, kb, qq(r))
-						default:
-							x = dotRow(kb, k.typ, f32s(qfBytes(r))[:dk])
-						}
-						x *= scale
-						if softcap != 0 {
-							x = softcap * tanhf(x)
-						}
-						scores(r)[j-j0] = x + mv
-					}
-				}
+				vis[2*(iq-q0)], vis[2*(iq-q0)+1] = int32(vlo), int32(vhi)
+				anyVisible = anyVisible || vlo < vhi
 			}
 			if !anyVisible {
 				continue
 			}
-			// V tile, transposed: vt[d·attnTile + j] = V[j0+j][d].
-			for j := 0; j < n; j++ {
-				vb := v.rowBytes(j0+j, hk, 0)
-				var vr []float32
-				switch v.typ {
-				case quant.F32:
-					vr = f32s(vb)[:dv]
-				case quant.F16:
-					h := u16s(vb)[:dv]
-					for d, x := range h {
-						vt[d*attnTile+j] = quant.FP16ToFP32(x)
-					}
-					continue
-				default:
-					toF32(vrow, vb, v.typ)
-					vr = vrow
-				}
-				for d, x := range vr {
-					vt[d*attnTile+j] = x
-				}
-			}
-			// Online softmax update and acc += p·V per row.
+
+			kf, ldk := attnTileF32(k, j0, n, hk, kt)
+			kernels.DotRowsF32(sc, attnTile, qf, dk, kf, ldk, rows, n, dk)
+
+			// Scores of hidden keys → -Inf, soft cap, mask.
 			for r := 0; r < rows; r++ {
-				sc := scores(r)[:n]
-				mt := negInf
-				for _, x := range sc {
-					mt = max(mt, x)
+				i := r / group
+				vlo, vhi := int(vis[2*i])-j0, int(vis[2*i+1])-j0
+				sr := sc[r*attnTile : r*attnTile+n]
+				if vlo >= vhi {
+					vlo, vhi = 0, 0
 				}
-				if mt == negInf {
-					continue
+				for j := range vlo {
+					sr[j] = negInf
 				}
-				if mt > M[r] {
-					if M[r] != negInf {
-						ms := expf(M[r] - mt)
-						a := acc(r)
-						for i := range a {
-							a[i] *= ms
+				for j := vhi; j < n; j++ {
+					sr[j] = negInf
+				}
+				vr := sr[vlo:vhi]
+				if softcap != 0 {
+					for j, x := range vr {
+						vr[j] = softcap * tanhf(x)
+					}
+				}
+				if mask != nil {
+					m := mrows[i*attnTile+vlo : i*attnTile+vhi]
+					for j, mv := range m {
+						if mv == negInf {
+							vr[j] = negInf
+						} else {
+							vr[j] += mv
 						}
-						S[r] *= ms
-					}
-					M[r] = mt
-				}
-				p := pw[:n]
-				var sum float32
-				for j, x := range sc {
-					e := float32(0)
-					if x != negInf {
-						e = expf(x - M[r])
-					}
-					p[j] = e
-					sum += e
-				}
-				S[r] += sum
-				a := acc(r)
-				pb := f32Bytes(p)
-				for d := range a {
-					col := vt[d*attnTile : d*attnTile+n]
-					if dotF != nil {
-						a[d] += dotF(n, pb, f32Bytes(col))
-					} else {
-						a[d] += dotF32(p, col)
 					}
 				}
 			}
+			kernels.SoftmaxRowsF32(sc, attnTile, M, S, alpha, rows, n)
+
+			vf, ldv := attnTileF32(v, j0, n, hk, vt)
+			kernels.AxpyRowsF32(acc, dv, alpha, sc, attnTile, vf, ldv, rows, n, dv)
 		}
 		for r := 0; r < rows; r++ {
 			iq, h := q0+r/group, hk*group+r%group
@@ -281,55 +270,9 @@ func (c *CPU) flashAttn(s *step, ith int) {
 			if S[r] != 0 {
 				inv = 1 / S[r]
 			}
-			for i, x := range acc(r) {
+			for i, x := range acc[r*dv : (r+1)*dv] {
 				out[i] = x * inv
 			}
 		}
 	}
-}
-
-// f32Bytes views float32s as bytes.
-func f32Bytes(x []float32) []byte {
-	if len(x) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x))
-}
-
-// dotRow is Σ k[i]·q[i] in float64 for a K row of type typ (f16, q8_0, f32)
-// and q as f32 (already rounded to K's dot type).
-func dotRow(kb []byte, typ quant.Type, q []float32) float32 {
-	var s0, s1 float64
-	switch typ {
-	case quant.F16:
-		h := u16s(kb)[:len(q)]
-		i := 0
-		for ; i+2 <= len(q); i += 2 {
-			s0 += float64(quant.FP16ToFP32(h[i])) * float64(q[i])
-			s1 += float64(quant.FP16ToFP32(h[i+1])) * float64(q[i+1])
-		}
-		for ; i < len(q); i++ {
-			s0 += float64(quant.FP16ToFP32(h[i])) * float64(q[i])
-		}
-		return float32(s0 + s1)
-	case quant.F32:
-		return dotF32(f32s(kb), q)
-	}
-	return dotQ8(kb, q)
-}
-
-const qk8_0 = 32 // elements per q8_0 block
-
-func dotQ8(kb []byte, q []float32) float32 {
-	var s float64
-	for b := 0; b < len(q)/qk8_0; b++ {
-		blk := kb[b*34 : (b+1)*34]
-		d := float64(quant.FP16ToFP32(uint16(blk[0]) | uint16(blk[1])<<8))
-		var bs float64
-		for i := 0; i < qk8_0; i++ {
-			bs += float64(int8(blk[2+i])) * float64(q[b*qk8_0+i])
-		}
-		s += d * bs
-	}
-	return float32(s)
 }

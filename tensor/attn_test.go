@@ -191,3 +191,116 @@ func TestFlashAttnMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundToF16Scaled holds the fast f16 rounding of the queries to
+// quant's conversion there and back, on random bit patterns and on the
+// boundaries of its fast path (the smallest normal binary16, 2¹⁵, the
+// rounding to 65504 or Inf, ties).
+func TestRoundToF16Scaled(t *testing.T) {
+	rng := newRNG(40)
+	var xs []float32
+	for i := 0; i < 200000; i++ {
+		xs = append(xs, math.Float32frombits(rng.Uint32()))
+	}
+	for _, x := range []float32{0, 6.1035156e-05, 6.1035153e-05, 32768, 32767.99, 65504, 65519.99, 65520, 1 + 1.0/2048, 1 + 3.0/2048,
+		float32(math.Inf(1)), float32(math.NaN()), 5.9604645e-08, 2.9802322e-08} {
+		xs = append(xs, x, -x, math.Nextafter32(x, 0), math.Nextafter32(x, float32(math.Inf(1))))
+	}
+	for e := -30; e <= 20; e++ {
+		for i := 0; i < 64; i++ {
+			xs = append(xs, float32(math.Ldexp(1+float64(i)/64+rng.Float64()/64, e)))
+		}
+	}
+	got := make([]float32, len(xs))
+	for _, scale := range []float32{1, 0.125} {
+		roundToF16Scaled(got, xs, scale)
+		for i, x := range xs {
+			want := quant.FP16ToFP32(quant.FP32ToFP16(x)) * scale
+			if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+				t.Fatalf("f16(%g (%#x))·%g = %g, want %g", x, math.Float32bits(x), scale, got[i], want)
+			}
+		}
+	}
+}
+
+// TestFlashAttnShapes covers what the Llama-shaped tests do not: other
+// head groupings (one KV head per query head, eight query heads per KV
+// head), a value size different from the key size, additive masks with
+// finite values, keys hidden from whole tiles (several sequences in one
+// cache) and queries that see no key at all (their output is 0), against
+// a float64 reference.
+func TestFlashAttnShapes(t *testing.T) {
+	for _, c := range []struct {
+		heads, kvHeads, dk, dv, nq, nkv int
+		maskType                        quant.Type
+	}{
+		{4, 4, 64, 64, 9, 300, quant.F32},
+		{8, 1, 32, 48, 5, 700, quant.F16},
+		{2, 2, 80, 16, 33, 260, quant.F32},
+	} {
+		t.Run(fmt.Sprintf("h%d/kv%d/dk%d/dv%d/q%d/n%d/%v", c.heads, c.kvHeads, c.dk, c.dv, c.nq, c.nkv, c.maskType), func(t *testing.T) {
+			rng := newRNG(uint64(41 + c.nkv))
+			qv := randFloats(rng, c.dk*c.nq*c.heads, 1)
+			kv := randFloats(rng, c.dk*c.nkv*c.kvHeads, 1)
+			vv := randFloats(rng, c.dv*c.nkv*c.kvHeads, 1)
+			// Query i belongs to sequence i%3: sequence s owns the keys j
+			// with (j/150)%3 == s; query 4 is hidden from everything.
+			mv := make([]float32, c.nkv*c.nq)
+			for i := 0; i < c.nq; i++ {
+				for j := 0; j < c.nkv; j++ {
+					switch {
+					case i == 4 || (j/150)%3 != i%3 || rng.IntN(5) == 0:
+						mv[i*c.nkv+j] = float32(math.Inf(-1))
+					default:
+						mv[i*c.nkv+j] = float32(roundF16(-2 * rng.Float64()))
+					}
+				}
+			}
+			scale := 1 / math.Sqrt(float64(c.dk))
+			want := make([]float64, c.dv*c.heads*c.nq)
+			group := c.heads / c.kvHeads
+			for i := 0; i < c.nq; i++ {
+				for h := 0; h < c.heads; h++ {
+					hk := h / group
+					s := make([]float64, c.nkv)
+					mx := math.Inf(-1)
+					for j := range s {
+						dot := 0.0
+						for d := 0; d < c.dk; d++ {
+							qd := roundF16(float64(qv[(h*c.nq+i)*c.dk+d]))
+							dot += qd * roundF16(float64(kv[(hk*c.nkv+j)*c.dk+d]))
+						}
+						s[j] = dot*scale + float64(mv[i*c.nkv+j])
+						mx = math.Max(mx, s[j])
+					}
+					if math.IsInf(mx, -1) {
+						continue
+					}
+					sum := 0.0
+					for j := range s {
+						s[j] = math.Exp(s[j] - mx)
+						sum += s[j]
+					}
+					o := want[(i*c.heads+h)*c.dv : (i*c.heads+h+1)*c.dv]
+					for j := range s {
+						for d := range o {
+							o[d] += s[j] / sum * roundF16(float64(vv[(hk*c.nkv+j)*c.dv+d]))
+						}
+					}
+				}
+			}
+			got, out := runThreads(t, func(g *Graph) *Tensor {
+				q := g.Permute(external(t, quant.F32, qv, c.dk, c.nq, c.heads), 0, 1, 2, 3)
+				k := external(t, quant.F16, kv, c.dk, c.nkv, c.kvHeads)
+				v := external(t, quant.F16, vv, c.dv, c.nkv, c.kvHeads)
+				mask := external(t, c.maskType, mv, c.nkv, c.nq)
+				return g.FlashAttn(q, k, v, AttnParams{Scale: float32(scale), Mask: mask})
+			})
+			if out.ne != [4]int{c.dv, c.heads, c.nq, 1} {
+				t.Fatalf("shape %v", out.ne)
+			}
+			tol := 1e-5 * maxAbs(want)
+			checkClose(t, got, want, func(int) float64 { return tol })
+		})
+	}
+}
