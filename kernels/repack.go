@@ -32,7 +32,8 @@ import (
 // bytes are broadcast to all lanes, and one VPDPBUSD adds 64 products to
 // sixteen per-row sums. Nothing is summed across lanes, the per-row float
 // scales are vectors, and the weights unpacked into registers serve every
-// activation column in turn (see the kernels' comments in repack_amd64.s).
+// activation column in turn (see the comments in repack_amd64.s and
+// repack_kquant_amd64.s).
 
 // r16Rows is the number of rows in a strip.
 const r16Rows = 16

@@ -23,107 +23,107 @@
 
 // PACK_TRANSPOSE turns Z0…Z3 (lane l: rows 4l…4l+3, four words each)
 // into the four output words.
-#define PACK_TRANSPOSE \
-	VPUNPCKLDQ  Z1, Z0, Z4                  \
-	VPUNPCKHDQ  Z1, Z0, Z5                  \
-	VPUNPCKLDQ  Z3, Z2, Z6                  \
-	VPUNPCKHDQ  Z3, Z2, Z7                  \
-	VPUNPCKLQDQ Z6, Z4, Z0                  \
-	VPUNPCKHQDQ Z6, Z4, Z1                  \
-	VPUNPCKLQDQ Z7, Z5, Z2                  \
+#define PACK_TRANSPOSE         \
+	VPUNPCKLDQ  Z1, Z0, Z4 \
+	VPUNPCKHDQ  Z1, Z0, Z5 \
+	VPUNPCKLDQ  Z3, Z2, Z6 \
+	VPUNPCKHDQ  Z3, Z2, Z7 \
+	VPUNPCKLQDQ Z6, Z4, Z0 \
+	VPUNPCKHQDQ Z6, Z4, Z1 \
+	VPUNPCKLQDQ Z7, Z5, Z2 \
 	VPUNPCKHQDQ Z7, Z5, Z3
 
 // PACK_LOAD loads word group (AX, R14) into Z0…Z3 (inserts from memory,
 // whose merge needs no shuffle port) and transposes it.
-#define PACK_LOAD \
-	VMOVDQU32    (AX), X0                   \
-	VMOVDQU32    (AX)(BX*1), X1             \
-	VMOVDQU32    (AX)(BX*2), X2             \
-	VMOVDQU32    (AX)(R8*1), X3             \
-	VINSERTI32X4 $1, (AX)(BX*4), Z0, Z0     \
-	VINSERTI32X4 $1, (AX)(R9*1), Z1, Z1     \
-	VINSERTI32X4 $1, (AX)(R8*2), Z2, Z2     \
-	VINSERTI32X4 $1, (AX)(R10*1), Z3, Z3    \
-	VINSERTI32X4 $2, (R14), Z0, Z0          \
-	VINSERTI32X4 $2, (R14)(BX*1), Z1, Z1    \
-	VINSERTI32X4 $2, (R14)(BX*2), Z2, Z2    \
-	VINSERTI32X4 $2, (R14)(R8*1), Z3, Z3    \
-	VINSERTI32X4 $3, (R14)(BX*4), Z0, Z0    \
-	VINSERTI32X4 $3, (R14)(R9*1), Z1, Z1    \
-	VINSERTI32X4 $3, (R14)(R8*2), Z2, Z2    \
-	VINSERTI32X4 $3, (R14)(R10*1), Z3, Z3   \
+#define PACK_LOAD                             \
+	VMOVDQU32    (AX), X0                 \
+	VMOVDQU32    (AX)(BX*1), X1           \
+	VMOVDQU32    (AX)(BX*2), X2           \
+	VMOVDQU32    (AX)(R8*1), X3           \
+	VINSERTI32X4 $1, (AX)(BX*4), Z0, Z0   \
+	VINSERTI32X4 $1, (AX)(R9*1), Z1, Z1   \
+	VINSERTI32X4 $1, (AX)(R8*2), Z2, Z2   \
+	VINSERTI32X4 $1, (AX)(R10*1), Z3, Z3  \
+	VINSERTI32X4 $2, (R14), Z0, Z0        \
+	VINSERTI32X4 $2, (R14)(BX*1), Z1, Z1  \
+	VINSERTI32X4 $2, (R14)(BX*2), Z2, Z2  \
+	VINSERTI32X4 $2, (R14)(R8*1), Z3, Z3  \
+	VINSERTI32X4 $3, (R14)(BX*4), Z0, Z0  \
+	VINSERTI32X4 $3, (R14)(R9*1), Z1, Z1  \
+	VINSERTI32X4 $3, (R14)(R8*2), Z2, Z2  \
+	VINSERTI32X4 $3, (R14)(R10*1), Z3, Z3 \
 	PACK_TRANSPOSE
 
 // PACK_LOAD_TAIL is PACK_LOAD for the last group, of the words in K2
 // only: masked loads read nothing past the block.
-#define PACK_LOAD_TAIL \
-	VMOVDQU32.Z (AX), K2, X0                \
-	VMOVDQU32.Z (AX)(BX*1), K2, X1          \
-	VMOVDQU32.Z (AX)(BX*2), K2, X2          \
-	VMOVDQU32.Z (AX)(R8*1), K2, X3          \
-	VMOVDQU32.Z (AX)(BX*4), K2, X8          \
-	VINSERTI32X4 $1, X8, Z0, Z0             \
-	VMOVDQU32.Z (AX)(R9*1), K2, X8          \
-	VINSERTI32X4 $1, X8, Z1, Z1             \
-	VMOVDQU32.Z (AX)(R8*2), K2, X8          \
-	VINSERTI32X4 $1, X8, Z2, Z2             \
-	VMOVDQU32.Z (AX)(R10*1), K2, X8         \
-	VINSERTI32X4 $1, X8, Z3, Z3             \
-	VMOVDQU32.Z (R14), K2, X8               \
-	VINSERTI32X4 $2, X8, Z0, Z0             \
-	VMOVDQU32.Z (R14)(BX*1), K2, X8         \
-	VINSERTI32X4 $2, X8, Z1, Z1             \
-	VMOVDQU32.Z (R14)(BX*2), K2, X8         \
-	VINSERTI32X4 $2, X8, Z2, Z2             \
-	VMOVDQU32.Z (R14)(R8*1), K2, X8         \
-	VINSERTI32X4 $2, X8, Z3, Z3             \
-	VMOVDQU32.Z (R14)(BX*4), K2, X8         \
-	VINSERTI32X4 $3, X8, Z0, Z0             \
-	VMOVDQU32.Z (R14)(R9*1), K2, X8         \
-	VINSERTI32X4 $3, X8, Z1, Z1             \
-	VMOVDQU32.Z (R14)(R8*2), K2, X8         \
-	VINSERTI32X4 $3, X8, Z2, Z2             \
-	VMOVDQU32.Z (R14)(R10*1), K2, X8        \
-	VINSERTI32X4 $3, X8, Z3, Z3             \
+#define PACK_LOAD_TAIL                   \
+	VMOVDQU32.Z (AX), K2, X0         \
+	VMOVDQU32.Z (AX)(BX*1), K2, X1   \
+	VMOVDQU32.Z (AX)(BX*2), K2, X2   \
+	VMOVDQU32.Z (AX)(R8*1), K2, X3   \
+	VMOVDQU32.Z (AX)(BX*4), K2, X8   \
+	VINSERTI32X4 $1, X8, Z0, Z0      \
+	VMOVDQU32.Z (AX)(R9*1), K2, X8   \
+	VINSERTI32X4 $1, X8, Z1, Z1      \
+	VMOVDQU32.Z (AX)(R8*2), K2, X8   \
+	VINSERTI32X4 $1, X8, Z2, Z2      \
+	VMOVDQU32.Z (AX)(R10*1), K2, X8  \
+	VINSERTI32X4 $1, X8, Z3, Z3      \
+	VMOVDQU32.Z (R14), K2, X8        \
+	VINSERTI32X4 $2, X8, Z0, Z0      \
+	VMOVDQU32.Z (R14)(BX*1), K2, X8  \
+	VINSERTI32X4 $2, X8, Z1, Z1      \
+	VMOVDQU32.Z (R14)(BX*2), K2, X8  \
+	VINSERTI32X4 $2, X8, Z2, Z2      \
+	VMOVDQU32.Z (R14)(R8*1), K2, X8  \
+	VINSERTI32X4 $2, X8, Z3, Z3      \
+	VMOVDQU32.Z (R14)(BX*4), K2, X8  \
+	VINSERTI32X4 $3, X8, Z0, Z0      \
+	VMOVDQU32.Z (R14)(R9*1), K2, X8  \
+	VINSERTI32X4 $3, X8, Z1, Z1      \
+	VMOVDQU32.Z (R14)(R8*2), K2, X8  \
+	VINSERTI32X4 $3, X8, Z2, Z2      \
+	VMOVDQU32.Z (R14)(R10*1), K2, X8 \
+	VINSERTI32X4 $3, X8, Z3, Z3      \
 	PACK_TRANSPOSE
 
 // PACK_HALF copies the fp16 scale at offset R13 of the sixteen rows to
 // 16-bit slots at (R12).
-#define PACK_HALF \
-	LEAQ    (SI)(R13*1), AX          \
-	LEAQ    (R11)(R13*1), R13        \
-	MOVWLZX (AX), DX                 \
-	MOVW    DX, 0(R12)               \
-	MOVWLZX (AX)(BX*1), DX           \
-	MOVW    DX, 2(R12)               \
-	MOVWLZX (AX)(BX*2), DX           \
-	MOVW    DX, 4(R12)               \
-	MOVWLZX (AX)(R8*1), DX           \
-	MOVW    DX, 6(R12)               \
-	MOVWLZX (AX)(BX*4), DX           \
-	MOVW    DX, 8(R12)               \
-	MOVWLZX (AX)(R9*1), DX           \
-	MOVW    DX, 10(R12)              \
-	MOVWLZX (AX)(R8*2), DX           \
-	MOVW    DX, 12(R12)              \
-	MOVWLZX (AX)(R10*1), DX          \
-	MOVW    DX, 14(R12)              \
-	MOVWLZX (R13), DX                \
-	MOVW    DX, 16(R12)              \
-	MOVWLZX (R13)(BX*1), DX          \
-	MOVW    DX, 18(R12)              \
-	MOVWLZX (R13)(BX*2), DX          \
-	MOVW    DX, 20(R12)              \
-	MOVWLZX (R13)(R8*1), DX          \
-	MOVW    DX, 22(R12)              \
-	MOVWLZX (R13)(BX*4), DX          \
-	MOVW    DX, 24(R12)              \
-	MOVWLZX (R13)(R9*1), DX          \
-	MOVW    DX, 26(R12)              \
-	MOVWLZX (R13)(R8*2), DX          \
-	MOVW    DX, 28(R12)              \
-	MOVWLZX (R13)(R10*1), DX         \
-	MOVW    DX, 30(R12)              \
+#define PACK_HALF                 \
+	LEAQ    (SI)(R13*1), AX   \
+	LEAQ    (R11)(R13*1), R13 \
+	MOVWLZX (AX), DX          \
+	MOVW    DX, 0(R12)        \
+	MOVWLZX (AX)(BX*1), DX    \
+	MOVW    DX, 2(R12)        \
+	MOVWLZX (AX)(BX*2), DX    \
+	MOVW    DX, 4(R12)        \
+	MOVWLZX (AX)(R8*1), DX    \
+	MOVW    DX, 6(R12)        \
+	MOVWLZX (AX)(BX*4), DX    \
+	MOVW    DX, 8(R12)        \
+	MOVWLZX (AX)(R9*1), DX    \
+	MOVW    DX, 10(R12)       \
+	MOVWLZX (AX)(R8*2), DX    \
+	MOVW    DX, 12(R12)       \
+	MOVWLZX (AX)(R10*1), DX   \
+	MOVW    DX, 14(R12)       \
+	MOVWLZX (R13), DX         \
+	MOVW    DX, 16(R12)       \
+	MOVWLZX (R13)(BX*1), DX   \
+	MOVW    DX, 18(R12)       \
+	MOVWLZX (R13)(BX*2), DX   \
+	MOVW    DX, 20(R12)       \
+	MOVWLZX (R13)(R8*1), DX   \
+	MOVW    DX, 22(R12)       \
+	MOVWLZX (R13)(BX*4), DX   \
+	MOVW    DX, 24(R12)       \
+	MOVWLZX (R13)(R9*1), DX   \
+	MOVW    DX, 26(R12)       \
+	MOVWLZX (R13)(R8*2), DX   \
+	MOVW    DX, 28(R12)       \
+	MOVWLZX (R13)(R10*1), DX  \
+	MOVW    DX, 30(R12)       \
 	ADDQ    $32, R12
 
 // func r16PackAVX512(dst, src *byte, srcStride, nb, blockBytes, dwordOff, dwords, half0, half1 int)
@@ -279,39 +279,39 @@ GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
 // Q80_COL adds the block of the column at (yp) to its outputs at dp;
 // slot(BX) keeps its d_y; a, b, t (xt its xmm), u scratch.
 #define Q80_COL(yp, dp, slot, a, b, t, xt, u) \
-	VBROADCASTI64X4  2(yp), u                  \
-	VPXORD           t, t, t                   \
-	VPDPBUSD         u, Z14, t                 \
-	VPSHUFD          $0x4e, t, u               \
-	VPADDD           u, t, t                   \
-	VPSHUFD          $0xb1, t, u               \
-	VPADDD           u, t, t                   \
-	VSHUFI32X4       $0xb1, t, t, u            \
-	VPADDD           u, t, t                   \
+	VBROADCASTI64X4  2(yp), u             \
+	VPXORD           t, t, t              \
+	VPDPBUSD         u, Z14, t            \
+	VPSHUFD          $0x4e, t, u          \
+	VPADDD           u, t, t              \
+	VPSHUFD          $0xb1, t, u          \
+	VPADDD           u, t, t              \
+	VSHUFI32X4       $0xb1, t, t, u       \
+	VPADDD           u, t, t              \
 	Q80_DOT(yp, dp, slot, a, b, t, xt)
 
 // Q80_DOT adds the block of the column at (yp) to its outputs at dp, less
 // the m·Σy in every lane of t; slot(BX) keeps its d_y; a, b, t (xt its
 // xmm) scratch.
 #define Q80_DOT(yp, dp, slot, a, b, t, xt) \
-	VPXORD           a, a, a                   \
-	VPXORD           b, b, b                   \
-	VPDPBUSD.BCST    2(yp), Z16, a             \
-	VPDPBUSD.BCST    6(yp), Z17, b             \
-	VPDPBUSD.BCST    10(yp), Z18, a            \
-	VPDPBUSD.BCST    14(yp), Z19, b            \
-	VPDPBUSD.BCST    18(yp), Z20, a            \
-	VPDPBUSD.BCST    22(yp), Z21, b            \
-	VPDPBUSD.BCST    26(yp), Z22, a            \
-	VPDPBUSD.BCST    30(yp), Z23, b            \
-	VPADDD           b, a, a                   \
-	VPSUBD           t, a, a                   \
-	VCVTDQ2PS        a, a                      \
-	VMULPS           Z13, a, a                 \
-	VCVTPH2PS        (yp), xt                  \
-	VMOVSS           xt, slot(BX)              \
-	VMOVUPS          dp, t                     \
-	VFMADD231PS.BCST slot(BX), a, t            \
+	VPXORD           a, a, a           \
+	VPXORD           b, b, b           \
+	VPDPBUSD.BCST    2(yp), Z16, a     \
+	VPDPBUSD.BCST    6(yp), Z17, b     \
+	VPDPBUSD.BCST    10(yp), Z18, a    \
+	VPDPBUSD.BCST    14(yp), Z19, b    \
+	VPDPBUSD.BCST    18(yp), Z20, a    \
+	VPDPBUSD.BCST    22(yp), Z21, b    \
+	VPDPBUSD.BCST    26(yp), Z22, a    \
+	VPDPBUSD.BCST    30(yp), Z23, b    \
+	VPADDD           b, a, a           \
+	VPSUBD           t, a, a           \
+	VCVTDQ2PS        a, a              \
+	VMULPS           Z13, a, a         \
+	VCVTPH2PS        (yp), xt          \
+	VMOVSS           xt, slot(BX)      \
+	VMOVUPS          dp, t             \
+	VFMADD231PS.BCST slot(BX), a, t    \
 	VMOVUPS          t, dp
 
 // Q80_COL2 adds the blocks of the columns at (R12) and (AX) to their
@@ -319,65 +319,65 @@ GLOBL r16C0f32<>(SB), RODATA|NOPTR, $4
 // column in each half of Z3) and one shuffle-and-add network, which
 // leaves the first column's total in 128-bit lanes 0, 1 and the second's
 // in 2, 3; VSHUFI32X4 spreads each to all lanes.
-#define Q80_COL2 \
-	VMOVDQU32        2(R12), Y3                \
-	VINSERTI64X4     $1, 2(AX), Z3, Z3         \
-	VPXORD           Z4, Z4, Z4                \
-	VPDPBUSD         Z3, Z14, Z4               \
-	VPSHUFD          $0x4e, Z4, Z3             \
-	VPADDD           Z3, Z4, Z4                \
-	VPSHUFD          $0xb1, Z4, Z3             \
-	VPADDD           Z3, Z4, Z4                \
-	VSHUFI32X4       $0xb1, Z4, Z4, Z3         \
-	VPADDD           Z3, Z4, Z4                \
-	VSHUFI32X4       $0x00, Z4, Z4, Z2         \
-	VSHUFI32X4       $0xaa, Z4, Z4, Z7         \
-	Q80_DOT(R12, (R13), 0, Z0, Z1, Z2, X2)     \
+#define Q80_COL2                               \
+	VMOVDQU32        2(R12), Y3            \
+	VINSERTI64X4     $1, 2(AX), Z3, Z3     \
+	VPXORD           Z4, Z4, Z4            \
+	VPDPBUSD         Z3, Z14, Z4           \
+	VPSHUFD          $0x4e, Z4, Z3         \
+	VPADDD           Z3, Z4, Z4            \
+	VPSHUFD          $0xb1, Z4, Z3         \
+	VPADDD           Z3, Z4, Z4            \
+	VSHUFI32X4       $0xb1, Z4, Z4, Z3     \
+	VPADDD           Z3, Z4, Z4            \
+	VSHUFI32X4       $0x00, Z4, Z4, Z2     \
+	VSHUFI32X4       $0xaa, Z4, Z4, Z7     \
+	Q80_DOT(R12, (R13), 0, Z0, Z1, Z2, X2) \
 	Q80_DOT(AX, (R13)(R10*1), 64, Z5, Z6, Z7, X7)
 
 // Q80_COLS runs the block over all columns, two at a time.
-#define Q80_COLS(loop, one, done) \
-	MOVQ DI, R12                                            \
-	MOVQ DX, R13                                            \
-	MOVQ R11, R14                                           \
-	SUBQ $2, R14                                            \
-	JB   one                                                \
-loop:                                                       \
-	LEAQ (R12)(R9*1), AX                                    \
-	Q80_COL2                                                \
-	LEAQ (R12)(R9*2), R12                                   \
-	LEAQ (R13)(R10*2), R13                                  \
-	SUBQ $2, R14                                            \
-	JAE  loop                                               \
-one:                                                        \
-	CMPQ R14, $-1                                           \
-	JNE  done                                               \
-	Q80_COL(R12, (R13), 0, Z0, Z1, Z2, X2, Z3)              \
+#define Q80_COLS(loop, one, done)                  \
+	MOVQ DI, R12                               \
+	MOVQ DX, R13                               \
+	MOVQ R11, R14                              \
+	SUBQ $2, R14                               \
+	JB   one                                   \
+loop:                                              \
+	LEAQ (R12)(R9*1), AX                       \
+	Q80_COL2                                   \
+	LEAQ (R12)(R9*2), R12                      \
+	LEAQ (R13)(R10*2), R13                     \
+	SUBQ $2, R14                               \
+	JAE  loop                                  \
+one:                                               \
+	CMPQ R14, $-1                              \
+	JNE  done                                  \
+	Q80_COL(R12, (R13), 0, Z0, Z1, Z2, X2, Z3) \
 done:
 
 // Q80_SETUP loads the arguments of a q8_0/q4_0 strip kernel (words per
 // block: words) and zeroes dst unless accumulating. BX must be set.
 #define Q80_SETUP(words, zdone, zloop) \
-	MOVQ w+0(FP), SI                                        \
-	MOVQ nb+8(FP), CX                                       \
-	MOVQ y+16(FP), DI                                       \
-	MOVQ yStride+24(FP), R9                                 \
-	MOVQ cols+32(FP), R11                                   \
-	MOVQ dst+40(FP), DX                                     \
-	MOVQ dstStride+48(FP), R10                              \
-	SHLQ $2, R10                                            \
-	IMUL3Q $(64*(words)), CX, R8                            \
-	ADDQ SI, R8                                             \
-	VPXORD Z15, Z15, Z15                                    \
-	CMPQ accumulate+56(FP), $0                              \
-	JNE  zdone                                              \
-	MOVQ DX, R13                                            \
-	MOVQ R11, R14                                           \
-zloop:                                                      \
-	VMOVUPS Z15, (R13)                                      \
-	ADDQ R10, R13                                           \
-	DECQ R14                                                \
-	JNZ  zloop                                              \
+	MOVQ w+0(FP), SI               \
+	MOVQ nb+8(FP), CX              \
+	MOVQ y+16(FP), DI              \
+	MOVQ yStride+24(FP), R9        \
+	MOVQ cols+32(FP), R11          \
+	MOVQ dst+40(FP), DX            \
+	MOVQ dstStride+48(FP), R10     \
+	SHLQ $2, R10                   \
+	IMUL3Q $(64*(words)), CX, R8   \
+	ADDQ SI, R8                    \
+	VPXORD Z15, Z15, Z15           \
+	CMPQ accumulate+56(FP), $0     \
+	JNE  zdone                     \
+	MOVQ DX, R13                   \
+	MOVQ R11, R14                  \
+zloop:                                 \
+	VMOVUPS Z15, (R13)             \
+	ADDQ R10, R13                  \
+	DECQ R14                       \
+	JNZ  zloop                     \
 zdone:
 
 // func r16GemmQ8_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -418,10 +418,10 @@ q80Block:
 
 // Q40_LOAD unpacks word g of a q4_0 block into the low nibbles lo and the
 // high nibbles hi.
-#define Q40_LOAD(g, lo, hi) \
-	VMOVDQU32   (64*(g))(SI), hi                            \
-	VPANDD.BCST r16C0f32<>(SB), hi, lo                      \
-	VPSRLD      $4, hi, hi                                  \
+#define Q40_LOAD(g, lo, hi)                \
+	VMOVDQU32   (64*(g))(SI), hi       \
+	VPANDD.BCST r16C0f32<>(SB), hi, lo \
+	VPSRLD      $4, hi, hi             \
 	VPANDD.BCST r16C0f32<>(SB), hi, hi
 
 // func r16GemmQ4_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)

@@ -111,17 +111,17 @@ GLOBL r16PairSel<>(SB), RODATA|NOPTR, $256
 
 // R16_ZERO_DST zeroes the 16 outputs of every column unless accumulate is
 // set. Uses Z0, R13, R14.
-#define R16_ZERO_DST(done, loop) \
-	CMPQ accumulate+56(FP), $0      \
-	JNE  done                       \
-	VPXORD Z0, Z0, Z0               \
-	MOVQ DX, R13                    \
-	MOVQ R11, R14                   \
-loop:                               \
-	VMOVUPS Z0, (R13)               \
-	ADDQ R10, R13                   \
-	DECQ R14                        \
-	JNZ  loop                       \
+#define R16_ZERO_DST(done, loop)   \
+	CMPQ accumulate+56(FP), $0 \
+	JNE  done                  \
+	VPXORD Z0, Z0, Z0          \
+	MOVQ DX, R13               \
+	MOVQ R11, R14              \
+loop:                              \
+	VMOVUPS Z0, (R13)          \
+	ADDQ R10, R13              \
+	DECQ R14                   \
+	JNZ  loop                  \
 done:
 
 // ---- q4_K ----
@@ -158,10 +158,10 @@ done:
 //	Z0…Z4 per-column scratch
 
 // KQ_SC stores d·sc_j (byte j%4 of src; scale d or d/16) at 64j(BX).
-#define KQ_SC(j, src, d) \
+#define KQ_SC(j, src, d)                                  \
 	VPSHUFB   r16ByteSel<>+(64*((j)%4))(SB), src, Z11 \
-	VCVTDQ2PS Z11, Z11                                 \
-	VMULPS    d, Z11, Z11                              \
+	VCVTDQ2PS Z11, Z11                                \
+	VMULPS    d, Z11, Z11                             \
 	VMOVAPS   Z11, (64*(j))(BX)
 
 // KQ_MN sets dst to the word pairs (mn_j, mn_j).
@@ -173,145 +173,145 @@ done:
 // (odd j: times the factor in oddd: d, or d/16 in Z10), dmin to Z1, the
 // mins word pairs (mn_j, mn_j) to Z12…Z19. bsz is the bytes of a block's
 // words: the scales of the block after next are prefetched.
-#define KQ_DECODE(oddd, bsz) \
-	PREFETCHT0 (2*(bsz))(SI)                        \
-	PREFETCHT0 (2*(bsz)+64)(SI)                     \
-	PREFETCHT0 (2*(bsz)+128)(SI)                    \
-	PREFETCHT0 (2*(bsz)+192)(SI)                    \
-	VMOVDQU32 0(SI), Z2                             \
-	VPMOVDW   Z2, Y0                                \
-	VCVTPH2PS Y0, Z0                                \
-	VPSRLD    $16, Z2, Z1                           \
-	VPMOVDW   Z1, Y1                                \
-	VCVTPH2PS Y1, Z1                                \
-	VMOVDQU32 64(SI), Z2                            \
-	VMOVDQU32 128(SI), Z3                           \
-	VMOVDQU32 192(SI), Z4                           \
-	VPANDD.BCST r16C3f<>(SB), Z2, Z5                \
-	VPANDD.BCST r16C3f<>(SB), Z3, Z6                \
-	VPSRLD $2, Z2, Z7                               \
-	VPANDD.BCST r16C30<>(SB), Z7, Z7                \
-	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z4, Z7     \
-	VPSRLD $2, Z3, Z8                               \
-	VPANDD.BCST r16C30<>(SB), Z8, Z8                \
-	VPSRLD $4, Z4, Z9                               \
-	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z9, Z8     \
-	VMULPS.BCST r16CSixteenth<>(SB), Z0, Z10        \
-	KQ_SC(0, Z5, Z0)                                \
-	KQ_SC(1, Z5, oddd)                              \
-	KQ_SC(2, Z5, Z0)                                \
-	KQ_SC(3, Z5, oddd)                              \
-	KQ_SC(4, Z7, Z0)                                \
-	KQ_SC(5, Z7, oddd)                              \
-	KQ_SC(6, Z7, Z0)                                \
-	KQ_SC(7, Z7, oddd)                              \
-	KQ_MN(0, Z6, Z12)                               \
-	KQ_MN(1, Z6, Z13)                               \
-	KQ_MN(2, Z6, Z14)                               \
-	KQ_MN(3, Z6, Z15)                               \
-	KQ_MN(4, Z8, Z16)                               \
-	KQ_MN(5, Z8, Z17)                               \
-	KQ_MN(6, Z8, Z18)                               \
+#define KQ_DECODE(oddd, bsz)                        \
+	PREFETCHT0 (2*(bsz))(SI)                    \
+	PREFETCHT0 (2*(bsz)+64)(SI)                 \
+	PREFETCHT0 (2*(bsz)+128)(SI)                \
+	PREFETCHT0 (2*(bsz)+192)(SI)                \
+	VMOVDQU32 0(SI), Z2                         \
+	VPMOVDW   Z2, Y0                            \
+	VCVTPH2PS Y0, Z0                            \
+	VPSRLD    $16, Z2, Z1                       \
+	VPMOVDW   Z1, Y1                            \
+	VCVTPH2PS Y1, Z1                            \
+	VMOVDQU32 64(SI), Z2                        \
+	VMOVDQU32 128(SI), Z3                       \
+	VMOVDQU32 192(SI), Z4                       \
+	VPANDD.BCST r16C3f<>(SB), Z2, Z5            \
+	VPANDD.BCST r16C3f<>(SB), Z3, Z6            \
+	VPSRLD $2, Z2, Z7                           \
+	VPANDD.BCST r16C30<>(SB), Z7, Z7            \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z4, Z7 \
+	VPSRLD $2, Z3, Z8                           \
+	VPANDD.BCST r16C30<>(SB), Z8, Z8            \
+	VPSRLD $4, Z4, Z9                           \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), Z9, Z8 \
+	VMULPS.BCST r16CSixteenth<>(SB), Z0, Z10    \
+	KQ_SC(0, Z5, Z0)                            \
+	KQ_SC(1, Z5, oddd)                          \
+	KQ_SC(2, Z5, Z0)                            \
+	KQ_SC(3, Z5, oddd)                          \
+	KQ_SC(4, Z7, Z0)                            \
+	KQ_SC(5, Z7, oddd)                          \
+	KQ_SC(6, Z7, Z0)                            \
+	KQ_SC(7, Z7, oddd)                          \
+	KQ_MN(0, Z6, Z12)                           \
+	KQ_MN(1, Z6, Z13)                           \
+	KQ_MN(2, Z6, Z14)                           \
+	KQ_MN(3, Z6, Z15)                           \
+	KQ_MN(4, Z8, Z16)                           \
+	KQ_MN(5, Z8, Z17)                           \
+	KQ_MN(6, Z8, Z18)                           \
 	KQ_MN(7, Z8, Z19)
 
 // KQ_MINS subtracts dmin·d_y·Σ_j mn_j·(bsums[2j] + bsums[2j+1]) from the
 // outputs of every column.
-#define KQ_MINS(loop) \
-	MOVQ DI, R12                                    \
-	MOVQ DX, R13                                    \
-	MOVQ R11, R14                                   \
-loop:                                               \
-	VPXORD Z20, Z20, Z20                            \
-	VPXORD Z21, Z21, Z21                            \
-	VPDPWSSD.BCST 260(R12), Z12, Z20                \
-	VPDPWSSD.BCST 264(R12), Z13, Z21                \
-	VPDPWSSD.BCST 268(R12), Z14, Z20                \
-	VPDPWSSD.BCST 272(R12), Z15, Z21                \
-	VPDPWSSD.BCST 276(R12), Z16, Z20                \
-	VPDPWSSD.BCST 280(R12), Z17, Z21                \
-	VPDPWSSD.BCST 284(R12), Z18, Z20                \
-	VPDPWSSD.BCST 288(R12), Z19, Z21                \
-	VPADDD Z21, Z20, Z20                            \
-	VCVTDQ2PS Z20, Z20                              \
-	VMULPS Z1, Z20, Z20                             \
-	VMOVUPS (R13), Z21                              \
-	VFNMADD231PS.BCST (R12), Z20, Z21               \
-	VMOVUPS Z21, (R13)                              \
-	ADDQ R9, R12                                    \
-	ADDQ R10, R13                                   \
-	DECQ R14                                        \
+#define KQ_MINS(loop)                     \
+	MOVQ DI, R12                      \
+	MOVQ DX, R13                      \
+	MOVQ R11, R14                     \
+loop:                                     \
+	VPXORD Z20, Z20, Z20              \
+	VPXORD Z21, Z21, Z21              \
+	VPDPWSSD.BCST 260(R12), Z12, Z20  \
+	VPDPWSSD.BCST 264(R12), Z13, Z21  \
+	VPDPWSSD.BCST 268(R12), Z14, Z20  \
+	VPDPWSSD.BCST 272(R12), Z15, Z21  \
+	VPDPWSSD.BCST 276(R12), Z16, Z20  \
+	VPDPWSSD.BCST 280(R12), Z17, Z21  \
+	VPDPWSSD.BCST 284(R12), Z18, Z20  \
+	VPDPWSSD.BCST 288(R12), Z19, Z21  \
+	VPADDD Z21, Z20, Z20              \
+	VCVTDQ2PS Z20, Z20                \
+	VMULPS Z1, Z20, Z20               \
+	VMOVUPS (R13), Z21                \
+	VFNMADD231PS.BCST (R12), Z20, Z21 \
+	VMOVUPS Z21, (R13)                \
+	ADDQ R9, R12                      \
+	ADDQ R10, R13                     \
+	DECQ R14                          \
 	JNZ  loop
 
 // Q4K_LOAD unpacks word 3+8j+g into Z(16+g) (low) and Z(24+g) (high).
-#define Q4K_LOAD(j, g, lo, hi) \
+#define Q4K_LOAD(j, g, lo, hi)                         \
 	PREFETCHT0      (64*(4+8*(j)+(g))+2*36*64)(SI) \
-	VMOVDQU32       (64*(4+8*(j)+(g)))(SI), hi \
-	VPANDD.BCST     r16C0f<>(SB), hi, lo       \
+	VMOVDQU32       (64*(4+8*(j)+(g)))(SI), hi     \
+	VPANDD.BCST     r16C0f<>(SB), hi, lo           \
 	VPANDD.BCST     r16Cf0<>(SB), hi, hi
 
 // KQ_COL adds chunk j of the column at (yp) to its outputs at dp, with
 // the sums of the low nibbles in a and of the high ones in b (one chain
 // each; the two columns of a loop iteration run side by side) and
 // scratch t.
-#define KQ_COL(j, yp, dp, a, b, t) \
-	VPXORD a, a, a                                       \
-	VPXORD b, b, b                                       \
-	VPDPBUSD.BCST (4+64*(j)+0)(yp), Z16, a                 \
-	VPDPBUSD.BCST (4+64*(j)+32)(yp), Z24, b                \
-	VPDPBUSD.BCST (4+64*(j)+4)(yp), Z17, a                 \
-	VPDPBUSD.BCST (4+64*(j)+36)(yp), Z25, b                \
-	VPDPBUSD.BCST (4+64*(j)+8)(yp), Z18, a                 \
-	VPDPBUSD.BCST (4+64*(j)+40)(yp), Z26, b                \
-	VPDPBUSD.BCST (4+64*(j)+12)(yp), Z19, a                \
-	VPDPBUSD.BCST (4+64*(j)+44)(yp), Z27, b                \
-	VPDPBUSD.BCST (4+64*(j)+16)(yp), Z20, a                \
-	VPDPBUSD.BCST (4+64*(j)+48)(yp), Z28, b                \
-	VPDPBUSD.BCST (4+64*(j)+20)(yp), Z21, a                \
-	VPDPBUSD.BCST (4+64*(j)+52)(yp), Z29, b                \
-	VPDPBUSD.BCST (4+64*(j)+24)(yp), Z22, a                \
-	VPDPBUSD.BCST (4+64*(j)+56)(yp), Z30, b                \
-	VPDPBUSD.BCST (4+64*(j)+28)(yp), Z23, a                \
-	VPDPBUSD.BCST (4+64*(j)+60)(yp), Z31, b                \
-	VCVTDQ2PS     a, a                                    \
-	VCVTDQ2PS     b, b                                    \
-	VMULPS        (128*(j))(BX), a, a                     \
-	VFMADD231PS   (128*(j)+64)(BX), b, a                  \
-	VMOVUPS       dp, t                                     \
-	VFMADD231PS.BCST (yp), a, t                            \
+#define KQ_COL(j, yp, dp, a, b, t)              \
+	VPXORD a, a, a                          \
+	VPXORD b, b, b                          \
+	VPDPBUSD.BCST (4+64*(j)+0)(yp), Z16, a  \
+	VPDPBUSD.BCST (4+64*(j)+32)(yp), Z24, b \
+	VPDPBUSD.BCST (4+64*(j)+4)(yp), Z17, a  \
+	VPDPBUSD.BCST (4+64*(j)+36)(yp), Z25, b \
+	VPDPBUSD.BCST (4+64*(j)+8)(yp), Z18, a  \
+	VPDPBUSD.BCST (4+64*(j)+40)(yp), Z26, b \
+	VPDPBUSD.BCST (4+64*(j)+12)(yp), Z19, a \
+	VPDPBUSD.BCST (4+64*(j)+44)(yp), Z27, b \
+	VPDPBUSD.BCST (4+64*(j)+16)(yp), Z20, a \
+	VPDPBUSD.BCST (4+64*(j)+48)(yp), Z28, b \
+	VPDPBUSD.BCST (4+64*(j)+20)(yp), Z21, a \
+	VPDPBUSD.BCST (4+64*(j)+52)(yp), Z29, b \
+	VPDPBUSD.BCST (4+64*(j)+24)(yp), Z22, a \
+	VPDPBUSD.BCST (4+64*(j)+56)(yp), Z30, b \
+	VPDPBUSD.BCST (4+64*(j)+28)(yp), Z23, a \
+	VPDPBUSD.BCST (4+64*(j)+60)(yp), Z31, b \
+	VCVTDQ2PS     a, a                      \
+	VCVTDQ2PS     b, b                      \
+	VMULPS        (128*(j))(BX), a, a       \
+	VFMADD231PS   (128*(j)+64)(BX), b, a    \
+	VMOVUPS       dp, t                     \
+	VFMADD231PS.BCST (yp), a, t             \
 	VMOVUPS       t, dp
 
 // KQ_COLS runs chunk j (weights in Z16…Z31) over all columns, two at a
 // time.
-#define KQ_COLS(j, loop, one, done) \
-	MOVQ DI, R12                                            \
-	MOVQ DX, R13                                            \
-	MOVQ R11, R14                                           \
-	SUBQ $2, R14                                            \
-	JB   one                                                \
-loop:                                                       \
-	LEAQ (R12)(R9*1), AX                                    \
-	KQ_COL(j, R12, (R13), Z0, Z2, Z4)              \
-	KQ_COL(j, AX, (R13)(R10*1), Z5, Z7, Z9)        \
-	LEAQ (R12)(R9*2), R12                                   \
-	LEAQ (R13)(R10*2), R13                                  \
-	SUBQ $2, R14                                            \
-	JAE  loop                                               \
-one:                                                        \
-	CMPQ R14, $-1                                           \
-	JNE  done                                               \
-	KQ_COL(j, R12, (R13), Z0, Z2, Z4)              \
+#define KQ_COLS(j, loop, one, done)             \
+	MOVQ DI, R12                            \
+	MOVQ DX, R13                            \
+	MOVQ R11, R14                           \
+	SUBQ $2, R14                            \
+	JB   one                                \
+loop:                                           \
+	LEAQ (R12)(R9*1), AX                    \
+	KQ_COL(j, R12, (R13), Z0, Z2, Z4)       \
+	KQ_COL(j, AX, (R13)(R10*1), Z5, Z7, Z9) \
+	LEAQ (R12)(R9*2), R12                   \
+	LEAQ (R13)(R10*2), R13                  \
+	SUBQ $2, R14                            \
+	JAE  loop                               \
+one:                                            \
+	CMPQ R14, $-1                           \
+	JNE  done                               \
+	KQ_COL(j, R12, (R13), Z0, Z2, Z4)       \
 done:
 
 // Q4K_CHUNK runs chunk j of q4_K over all columns.
 #define Q4K_CHUNK(j, loop, one, done) \
-	Q4K_LOAD(j, 0, Z16, Z24)                                \
-	Q4K_LOAD(j, 1, Z17, Z25)                                \
-	Q4K_LOAD(j, 2, Z18, Z26)                                \
-	Q4K_LOAD(j, 3, Z19, Z27)                                \
-	Q4K_LOAD(j, 4, Z20, Z28)                                \
-	Q4K_LOAD(j, 5, Z21, Z29)                                \
-	Q4K_LOAD(j, 6, Z22, Z30)                                \
-	Q4K_LOAD(j, 7, Z23, Z31)                                \
+	Q4K_LOAD(j, 0, Z16, Z24)      \
+	Q4K_LOAD(j, 1, Z17, Z25)      \
+	Q4K_LOAD(j, 2, Z18, Z26)      \
+	Q4K_LOAD(j, 3, Z19, Z27)      \
+	Q4K_LOAD(j, 4, Z20, Z28)      \
+	Q4K_LOAD(j, 5, Z21, Z29)      \
+	Q4K_LOAD(j, 6, Z22, Z30)      \
+	Q4K_LOAD(j, 7, Z23, Z31)      \
 	KQ_COLS(j, loop, one, done)
 
 // func r16GemmQ4KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -362,7 +362,7 @@ GLOBL r16C10<>(SB), RODATA|NOPTR, $4
 // Q5K_LOAD unpacks the weights of group g of chunk j into lo (low nibbles
 // | bit 2j of qh, moved by shlo) and hi (high nibbles | bit 2j+1, moved by
 // shhi).
-#define Q5K_LOAD(j, g, lo, hi, shlo, shhi) \
+#define Q5K_LOAD(j, g, lo, hi, shlo, shhi)              \
 	PREFETCHT0      (64*(12+8*(j)+(g))+2*44*64)(SI) \
 	VMOVDQU32       (64*(12+8*(j)+(g)))(SI), hi     \
 	VMOVDQU32       (64*(4+(g)))(SI), Z0            \
@@ -376,14 +376,14 @@ GLOBL r16C10<>(SB), RODATA|NOPTR, $4
 
 // Q5K_CHUNK runs chunk j of q5_K over all columns.
 #define Q5K_CHUNK(j, shlo, shhi, loop, one, done) \
-	Q5K_LOAD(j, 0, Z16, Z24, shlo, shhi)            \
-	Q5K_LOAD(j, 1, Z17, Z25, shlo, shhi)            \
-	Q5K_LOAD(j, 2, Z18, Z26, shlo, shhi)            \
-	Q5K_LOAD(j, 3, Z19, Z27, shlo, shhi)            \
-	Q5K_LOAD(j, 4, Z20, Z28, shlo, shhi)            \
-	Q5K_LOAD(j, 5, Z21, Z29, shlo, shhi)            \
-	Q5K_LOAD(j, 6, Z22, Z30, shlo, shhi)            \
-	Q5K_LOAD(j, 7, Z23, Z31, shlo, shhi)            \
+	Q5K_LOAD(j, 0, Z16, Z24, shlo, shhi)      \
+	Q5K_LOAD(j, 1, Z17, Z25, shlo, shhi)      \
+	Q5K_LOAD(j, 2, Z18, Z26, shlo, shhi)      \
+	Q5K_LOAD(j, 3, Z19, Z27, shlo, shhi)      \
+	Q5K_LOAD(j, 4, Z20, Z28, shlo, shhi)      \
+	Q5K_LOAD(j, 5, Z21, Z29, shlo, shhi)      \
+	Q5K_LOAD(j, 6, Z22, Z30, shlo, shhi)      \
+	Q5K_LOAD(j, 7, Z23, Z31, shlo, shhi)      \
 	KQ_COLS(j, loop, one, done)
 
 // func r16GemmQ5KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -458,101 +458,101 @@ q5kBlock:
 // Q6K_LOAD unpacks group g of word ql (ql_A or ql_B) with qh word wqh into
 // lo (low nibbles, qh bits moved by shlo) and hi (high nibbles, qh bits
 // moved by shhi).
-#define Q6K_LOAD(wql, wqh, lo, hi, shlo, shhi) \
-	PREFETCHT0      (64*(wql)+2*52*64)(SI)          \
-	VMOVDQU32       (64*(wql))(SI), hi              \
-	VMOVDQU32       (64*(wqh))(SI), Z0              \
-	shlo, Z0, lo                                    \
-	VPANDD.BCST     r16C30<>(SB), lo, lo            \
-	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), hi, lo     \
-	VPSRLD          $4, hi, hi                      \
-	shhi, Z0, Z1                                    \
-	VPANDD.BCST     r16C30<>(SB), Z1, Z1            \
+#define Q6K_LOAD(wql, wqh, lo, hi, shlo, shhi)      \
+	PREFETCHT0      (64*(wql)+2*52*64)(SI)      \
+	VMOVDQU32       (64*(wql))(SI), hi          \
+	VMOVDQU32       (64*(wqh))(SI), Z0          \
+	shlo, Z0, lo                                \
+	VPANDD.BCST     r16C30<>(SB), lo, lo        \
+	VPTERNLOGD.BCST $0xf8, r16C0f<>(SB), hi, lo \
+	VPSRLD          $4, hi, hi                  \
+	shhi, Z0, Z1                                \
+	VPANDD.BCST     r16C30<>(SB), Z1, Z1        \
 	VPTERNLOGD.BCST $0xec, r16C0f<>(SB), Z1, hi
 
 // Q6K_SC stores d·sc_(4i+k) at 64(4i+k)(BX) (sign-extended byte k of word
 // 48+i in Z2; d in Z3).
-#define Q6K_SC(i, k) \
-	VPSLLD    $(24-8*(k)), Z2, Z4                   \
-	VPSRAD    $24, Z4, Z4                           \
-	VCVTDQ2PS Z4, Z4                                \
-	VMULPS    Z3, Z4, Z4                            \
+#define Q6K_SC(i, k)                  \
+	VPSLLD    $(24-8*(k)), Z2, Z4 \
+	VPSRAD    $24, Z4, Z4         \
+	VCVTDQ2PS Z4, Z4              \
+	VMULPS    Z3, Z4, Z4          \
 	VMOVAPS   Z4, (64*(4*(i)+(k)))(BX)
 
-#define Q6K_SCW(i) \
-	VMOVDQU32 (64*(48+(i)))(SI), Z2                 \
-	Q6K_SC(i, 0)                                    \
-	Q6K_SC(i, 1)                                    \
-	Q6K_SC(i, 2)                                    \
+#define Q6K_SCW(i)                      \
+	VMOVDQU32 (64*(48+(i)))(SI), Z2 \
+	Q6K_SC(i, 0)                    \
+	Q6K_SC(i, 1)                    \
+	Q6K_SC(i, 2)                    \
 	Q6K_SC(i, 3)
 
 // Q6K_COL adds half h, quarters qa and qb (weights in Z16…Z23 and
 // Z24…Z31) of the column at (yp) to its outputs at dp; its −32·bsums
 // table is at (tp).
 #define Q6K_COL(h, qa, qb, yp, tp, dp, a0, a1, a2, a3, t) \
-	VPBROADCASTD  (4*(8*(h)+2*(qa)))(tp), a0                \
-	VPBROADCASTD  (4*(8*(h)+2*(qa)+1))(tp), a1              \
-	VPBROADCASTD  (4*(8*(h)+2*(qb)))(tp), a2                \
-	VPBROADCASTD  (4*(8*(h)+2*(qb)+1))(tp), a3              \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+0)(yp), Z16, a0        \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+16)(yp), Z20, a1       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+0)(yp), Z24, a2        \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+16)(yp), Z28, a3       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+4)(yp), Z17, a0        \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+20)(yp), Z21, a1       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+4)(yp), Z25, a2        \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+20)(yp), Z29, a3       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+8)(yp), Z18, a0        \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+24)(yp), Z22, a1       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+8)(yp), Z26, a2        \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+24)(yp), Z30, a3       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+12)(yp), Z19, a0       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qa)+28)(yp), Z23, a1       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+12)(yp), Z27, a2       \
-	VPDPBUSD.BCST (4+128*(h)+32*(qb)+28)(yp), Z31, a3       \
-	VCVTDQ2PS     a0, a0                                    \
-	VCVTDQ2PS     a1, a1                                    \
-	VCVTDQ2PS     a2, a2                                    \
-	VCVTDQ2PS     a3, a3                                    \
-	VMULPS        (64*(8*(h)+2*(qa)))(BX), a0, a0           \
-	VFMADD231PS   (64*(8*(h)+2*(qa)+1))(BX), a1, a0         \
-	VFMADD231PS   (64*(8*(h)+2*(qb)))(BX), a2, a0           \
-	VFMADD231PS   (64*(8*(h)+2*(qb)+1))(BX), a3, a0         \
-	VMOVUPS       dp, t                                     \
-	VFMADD231PS.BCST (yp), a0, t                            \
+	VPBROADCASTD  (4*(8*(h)+2*(qa)))(tp), a0          \
+	VPBROADCASTD  (4*(8*(h)+2*(qa)+1))(tp), a1        \
+	VPBROADCASTD  (4*(8*(h)+2*(qb)))(tp), a2          \
+	VPBROADCASTD  (4*(8*(h)+2*(qb)+1))(tp), a3        \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+0)(yp), Z16, a0  \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+16)(yp), Z20, a1 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+0)(yp), Z24, a2  \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+16)(yp), Z28, a3 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+4)(yp), Z17, a0  \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+20)(yp), Z21, a1 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+4)(yp), Z25, a2  \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+20)(yp), Z29, a3 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+8)(yp), Z18, a0  \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+24)(yp), Z22, a1 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+8)(yp), Z26, a2  \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+24)(yp), Z30, a3 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+12)(yp), Z19, a0 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qa)+28)(yp), Z23, a1 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+12)(yp), Z27, a2 \
+	VPDPBUSD.BCST (4+128*(h)+32*(qb)+28)(yp), Z31, a3 \
+	VCVTDQ2PS     a0, a0                              \
+	VCVTDQ2PS     a1, a1                              \
+	VCVTDQ2PS     a2, a2                              \
+	VCVTDQ2PS     a3, a3                              \
+	VMULPS        (64*(8*(h)+2*(qa)))(BX), a0, a0     \
+	VFMADD231PS   (64*(8*(h)+2*(qa)+1))(BX), a1, a0   \
+	VFMADD231PS   (64*(8*(h)+2*(qb)))(BX), a2, a0     \
+	VFMADD231PS   (64*(8*(h)+2*(qb)+1))(BX), a3, a0   \
+	VMOVUPS       dp, t                               \
+	VFMADD231PS.BCST (yp), a0, t                      \
 	VMOVUPS       t, dp
 
 // Q6K_PASS unpacks half h, word set ql (0: ql_A, 8: ql_B) and runs it over
 // all columns, two at a time.
-#define Q6K_PASS(h, ql, qa, qb, shlo, shhi, loop, one, done) \
-	Q6K_LOAD(16*(h)+(ql)+0, 32+8*(h)+0, Z16, Z24, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+1, 32+8*(h)+1, Z17, Z25, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+2, 32+8*(h)+2, Z18, Z26, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+3, 32+8*(h)+3, Z19, Z27, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+4, 32+8*(h)+4, Z20, Z28, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+5, 32+8*(h)+5, Z21, Z29, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+6, 32+8*(h)+6, Z22, Z30, shlo, shhi) \
-	Q6K_LOAD(16*(h)+(ql)+7, 32+8*(h)+7, Z23, Z31, shlo, shhi) \
-	MOVQ DI, R12                                            \
-	MOVQ DX, R13                                            \
-	LEAQ 1024(BX), CX                                       \
-	MOVQ R11, R14                                           \
-	SUBQ $2, R14                                            \
-	JB   one                                                \
-loop:                                                       \
-	LEAQ (R12)(R9*1), AX                                    \
-	LEAQ 64(CX), R8                                         \
-	Q6K_COL(h, qa, qb, R12, CX, (R13), Z0, Z1, Z2, Z3, Z4)  \
+#define Q6K_PASS(h, ql, qa, qb, shlo, shhi, loop, one, done)         \
+	Q6K_LOAD(16*(h)+(ql)+0, 32+8*(h)+0, Z16, Z24, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+1, 32+8*(h)+1, Z17, Z25, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+2, 32+8*(h)+2, Z18, Z26, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+3, 32+8*(h)+3, Z19, Z27, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+4, 32+8*(h)+4, Z20, Z28, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+5, 32+8*(h)+5, Z21, Z29, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+6, 32+8*(h)+6, Z22, Z30, shlo, shhi)    \
+	Q6K_LOAD(16*(h)+(ql)+7, 32+8*(h)+7, Z23, Z31, shlo, shhi)    \
+	MOVQ DI, R12                                                 \
+	MOVQ DX, R13                                                 \
+	LEAQ 1024(BX), CX                                            \
+	MOVQ R11, R14                                                \
+	SUBQ $2, R14                                                 \
+	JB   one                                                     \
+loop:                                                                \
+	LEAQ (R12)(R9*1), AX                                         \
+	LEAQ 64(CX), R8                                              \
+	Q6K_COL(h, qa, qb, R12, CX, (R13), Z0, Z1, Z2, Z3, Z4)       \
 	Q6K_COL(h, qa, qb, AX, R8, (R13)(R10*1), Z5, Z6, Z7, Z8, Z9) \
-	LEAQ (R12)(R9*2), R12                                   \
-	LEAQ (R13)(R10*2), R13                                  \
-	ADDQ $128, CX                                           \
-	SUBQ $2, R14                                            \
-	JAE  loop                                               \
-one:                                                        \
-	CMPQ R14, $-1                                           \
-	JNE  done                                               \
-	Q6K_COL(h, qa, qb, R12, CX, (R13), Z0, Z1, Z2, Z3, Z4)  \
+	LEAQ (R12)(R9*2), R12                                        \
+	LEAQ (R13)(R10*2), R13                                       \
+	ADDQ $128, CX                                                \
+	SUBQ $2, R14                                                 \
+	JAE  loop                                                    \
+one:                                                                 \
+	CMPQ R14, $-1                                                \
+	JNE  done                                                    \
+	Q6K_COL(h, qa, qb, R12, CX, (R13), Z0, Z1, Z2, Z3, Z4)       \
 done:
 
 // func r16GemmQ6KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
