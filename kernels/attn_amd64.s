@@ -717,3 +717,683 @@ snext:
 	JNZ  srow
 	VZEROUPPER
 	RET
+
+// ---- AVX2 (+FMA, F16C): 8 lanes, the same algorithms; masked tails with
+// VMASKMOVPS and the lane masks of attnC8 (8 lanes of ones, then zeros:
+// the mask of t lanes is the 8 (or 4) lanes at byte offset 448 + 4·(8−t)).
+
+// +0: lower clamp -87.33654
+DATA attnC8<>+0(SB)/8, $0xc2aeac4fc2aeac4f
+DATA attnC8<>+8(SB)/8, $0xc2aeac4fc2aeac4f
+DATA attnC8<>+16(SB)/8, $0xc2aeac4fc2aeac4f
+DATA attnC8<>+24(SB)/8, $0xc2aeac4fc2aeac4f
+// +32: upper clamp 89
+DATA attnC8<>+32(SB)/8, $0x42b2000042b20000
+DATA attnC8<>+40(SB)/8, $0x42b2000042b20000
+DATA attnC8<>+48(SB)/8, $0x42b2000042b20000
+DATA attnC8<>+56(SB)/8, $0x42b2000042b20000
+// +64: log₂e
+DATA attnC8<>+64(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA attnC8<>+72(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA attnC8<>+80(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA attnC8<>+88(SB)/8, $0x3fb8aa3b3fb8aa3b
+// +96: ln2, high part
+DATA attnC8<>+96(SB)/8, $0x3f3180003f318000
+DATA attnC8<>+104(SB)/8, $0x3f3180003f318000
+DATA attnC8<>+112(SB)/8, $0x3f3180003f318000
+DATA attnC8<>+120(SB)/8, $0x3f3180003f318000
+// +128: ln2, low part
+DATA attnC8<>+128(SB)/8, $0xb95e8083b95e8083
+DATA attnC8<>+136(SB)/8, $0xb95e8083b95e8083
+DATA attnC8<>+144(SB)/8, $0xb95e8083b95e8083
+DATA attnC8<>+152(SB)/8, $0xb95e8083b95e8083
+// +160: P0
+DATA attnC8<>+160(SB)/8, $0x3950696739506967
+DATA attnC8<>+168(SB)/8, $0x3950696739506967
+DATA attnC8<>+176(SB)/8, $0x3950696739506967
+DATA attnC8<>+184(SB)/8, $0x3950696739506967
+// +192: P1
+DATA attnC8<>+192(SB)/8, $0x3ab743ce3ab743ce
+DATA attnC8<>+200(SB)/8, $0x3ab743ce3ab743ce
+DATA attnC8<>+208(SB)/8, $0x3ab743ce3ab743ce
+DATA attnC8<>+216(SB)/8, $0x3ab743ce3ab743ce
+// +224: P2
+DATA attnC8<>+224(SB)/8, $0x3c0889083c088908
+DATA attnC8<>+232(SB)/8, $0x3c0889083c088908
+DATA attnC8<>+240(SB)/8, $0x3c0889083c088908
+DATA attnC8<>+248(SB)/8, $0x3c0889083c088908
+// +256: P3
+DATA attnC8<>+256(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA attnC8<>+264(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA attnC8<>+272(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA attnC8<>+280(SB)/8, $0x3d2aa9c13d2aa9c1
+// +288: P4
+DATA attnC8<>+288(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA attnC8<>+296(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA attnC8<>+304(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA attnC8<>+312(SB)/8, $0x3e2aaaaa3e2aaaaa
+// +320: P5
+DATA attnC8<>+320(SB)/8, $0x3f0000003f000000
+DATA attnC8<>+328(SB)/8, $0x3f0000003f000000
+DATA attnC8<>+336(SB)/8, $0x3f0000003f000000
+DATA attnC8<>+344(SB)/8, $0x3f0000003f000000
+// +352: 1
+DATA attnC8<>+352(SB)/8, $0x3f8000003f800000
+DATA attnC8<>+360(SB)/8, $0x3f8000003f800000
+DATA attnC8<>+368(SB)/8, $0x3f8000003f800000
+DATA attnC8<>+376(SB)/8, $0x3f8000003f800000
+// +384: -Inf
+DATA attnC8<>+384(SB)/8, $0xff800000ff800000
+DATA attnC8<>+392(SB)/8, $0xff800000ff800000
+DATA attnC8<>+400(SB)/8, $0xff800000ff800000
+DATA attnC8<>+408(SB)/8, $0xff800000ff800000
+// +416: exponent bias 127 (int32)
+DATA attnC8<>+416(SB)/8, $0x0000007f0000007f
+DATA attnC8<>+424(SB)/8, $0x0000007f0000007f
+DATA attnC8<>+432(SB)/8, $0x0000007f0000007f
+DATA attnC8<>+440(SB)/8, $0x0000007f0000007f
+// +448: tail masks: 8 lanes of ones, then 8 of zeros
+DATA attnC8<>+448(SB)/8, $0xffffffffffffffff
+DATA attnC8<>+456(SB)/8, $0xffffffffffffffff
+DATA attnC8<>+464(SB)/8, $0xffffffffffffffff
+DATA attnC8<>+472(SB)/8, $0xffffffffffffffff
+DATA attnC8<>+480(SB)/8, $0x0000000000000000
+DATA attnC8<>+488(SB)/8, $0x0000000000000000
+DATA attnC8<>+496(SB)/8, $0x0000000000000000
+DATA attnC8<>+504(SB)/8, $0x0000000000000000
+GLOBL attnC8<>(SB), RODATA|NOPTR, $512
+
+// MASK8(t, y) loads into y the lane mask of the low t (in a register, 0…8)
+// lanes (clobbers AX, BX).
+#define MASK8(t, y) \
+	MOVQ    $8, AX           \
+	SUBQ    t, AX            \
+	LEAQ    attnC8<>+448(SB), BX \
+	VMOVUPS (BX)(AX*4), y
+
+// func f16RowsAVX2(dst *float32, ldd int, src *byte, lds int, rows, cols int)
+TEXT ·f16RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	MOVQ rows+32(FP), R10
+	MOVQ cols+40(FP), DX
+
+h8row:
+	XORQ AX, AX
+
+h8by32:
+	LEAQ      32(AX), BX
+	CMPQ      BX, DX
+	JA        h8by8
+	VCVTPH2PS (SI)(AX*2), Y0
+	VCVTPH2PS 16(SI)(AX*2), Y1
+	VCVTPH2PS 32(SI)(AX*2), Y2
+	VCVTPH2PS 48(SI)(AX*2), Y3
+	VMOVUPS   Y0, (DI)(AX*4)
+	VMOVUPS   Y1, 32(DI)(AX*4)
+	VMOVUPS   Y2, 64(DI)(AX*4)
+	VMOVUPS   Y3, 96(DI)(AX*4)
+	MOVQ      BX, AX
+	JMP       h8by32
+
+h8by8:
+	LEAQ      8(AX), BX
+	CMPQ      BX, DX
+	JA        h8tail
+	VCVTPH2PS (SI)(AX*2), Y0
+	VMOVUPS   Y0, (DI)(AX*4)
+	MOVQ      BX, AX
+	JMP       h8by8
+
+h8tail:
+	CMPQ      AX, DX
+	JAE       h8next
+	MOVWLZX   (SI)(AX*2), BX
+	VMOVD     BX, X0
+	VCVTPH2PS X0, X0
+	VMOVSS    X0, (DI)(AX*4)
+	INCQ      AX
+	JMP       h8tail
+
+h8next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ R10
+	JNZ  h8row
+	VZEROUPPER
+	RET
+
+// FMA8 adds the products of query chunks Y8, Y9 and key chunks Y10…Y13
+// to the accumulators: Y(4r+j) += Y(8+r)·Y(10+j).
+#define FMA8 \
+	VFMADD231PS Y10, Y8, Y0 \
+	VFMADD231PS Y11, Y8, Y1 \
+	VFMADD231PS Y12, Y8, Y2 \
+	VFMADD231PS Y13, Y8, Y3 \
+	VFMADD231PS Y10, Y9, Y4 \
+	VFMADD231PS Y11, Y9, Y5 \
+	VFMADD231PS Y12, Y9, Y6 \
+	VFMADD231PS Y13, Y9, Y7
+
+// HALVES256: x = [x.lo128 + x.hi128 | y.lo128 + y.hi128].
+#define HALVES256(x, y, t1, t2) \
+	VPERM2F128 $0x20, y, x, t1 \
+	VPERM2F128 $0x31, y, x, t2 \
+	VADDPS     t2, t1, x
+
+// func dotRows2AVX2(s *[4]*float32, q *[4]*float32, k *float32, ldk, n, d int)
+//
+// Two query rows against four keys at a time: accumulators Y0…Y3 (row 0)
+// and Y4…Y7 (row 1), query chunks Y8, Y9, key chunks Y10…Y13, the d tail
+// mask Y15 (R10 = d mod 8), the key store mask X14 (R11 = valid keys).
+// The tree: 128-bit halves, then as dotRows4AVX512's quarters.
+TEXT ·dotRows2AVX2(SB), NOSPLIT, $0-48
+	MOVQ q+8(FP), AX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R9
+	MOVQ k+16(FP), SI
+	MOVQ ldk+24(FP), DI
+	MOVQ d+40(FP), DX
+	MOVQ DX, R10
+	ANDQ $7, R10
+	MASK8(R10, Y15)
+	SHLQ $2, DX
+	ANDQ $-32, DX
+	MOVQ n+32(FP), CX
+	XORQ R14, R14
+
+ykeys:
+	MOVQ SI, R12
+	MOVQ SI, R13
+	MOVQ SI, BX
+	MOVL $1, AX
+	CMPQ CX, $2
+	JB   ykeysset
+	LEAQ (SI)(DI*1), R12
+	MOVQ R12, R13
+	MOVQ R12, BX
+	MOVL $2, AX
+	CMPQ CX, $3
+	JB   ykeysset
+	LEAQ (SI)(DI*2), R13
+	MOVQ R13, BX
+	MOVL $3, AX
+	CMPQ CX, $4
+	JB   ykeysset
+	LEAQ (R13)(DI*1), BX
+	MOVL $4, AX
+
+ykeysset:
+	MOVQ   AX, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   AX, AX
+	TESTQ  DX, DX
+	JZ     ytail
+
+yloop:
+	VMOVUPS (R8)(AX*1), Y8
+	VMOVUPS (R9)(AX*1), Y9
+	VMOVUPS (SI)(AX*1), Y10
+	VMOVUPS (R12)(AX*1), Y11
+	VMOVUPS (R13)(AX*1), Y12
+	VMOVUPS (BX)(AX*1), Y13
+	FMA8
+	ADDQ    $32, AX
+	CMPQ    AX, DX
+	JB      yloop
+
+ytail:
+	TESTQ      R10, R10
+	JZ         yreduce
+	VMASKMOVPS (R8)(AX*1), Y15, Y8
+	VMASKMOVPS (R9)(AX*1), Y15, Y9
+	VMASKMOVPS (SI)(AX*1), Y15, Y10
+	VMASKMOVPS (R12)(AX*1), Y15, Y11
+	VMASKMOVPS (R13)(AX*1), Y15, Y12
+	VMASKMOVPS (BX)(AX*1), Y15, Y13
+	FMA8
+
+yreduce:
+	HALVES256(Y0, Y4, Y8, Y9)
+	HALVES256(Y1, Y5, Y10, Y11)
+	HALVES256(Y2, Y6, Y12, Y13)
+	HALVES256(Y3, Y7, Y4, Y5)
+	PAIRS(Y0, Y1, Y8, Y9)
+	PAIRS(Y2, Y3, Y10, Y11)
+	SINGLES(Y0, Y2, Y8, Y9)
+
+	// Half r of Y0 = scores of row r for keys j…j+3.
+	MASK8(R11, X14)
+	MOVQ         s+0(FP), AX
+	MOVQ         0(AX), R12
+	VMASKMOVPS   X0, X14, (R12)(R14*1)
+	VEXTRACTF128 $1, Y0, X1
+	MOVQ         8(AX), R12
+	VMASKMOVPS   X1, X14, (R12)(R14*1)
+
+	LEAQ (SI)(DI*4), SI
+	ADDQ $16, R14
+	SUBQ $4, CX
+	JG   ykeys
+	VZEROUPPER
+	RET
+
+// EXP256 sets x = e^(x − Y15) (Y14 = lower clamp, Y13 = upper clamp, the
+// other constants from attnC8) with n, p, r2, m as temporaries: m = the
+// lanes not below the lower clamp (or NaN), the others end as 0; 2ⁿ is
+// applied as 2^(n>>1)·2^(n−n>>1), both normal, so that the product is
+// rounded once.
+#define EXP256(x, n, p, r2, m) \
+	VSUBPS       Y15, x, x                \
+	VCMPPS       $5, Y14, x, m            \
+	VMAXPS       x, Y14, x                \
+	VMINPS       x, Y13, x                \
+	VMULPS       attnC8<>+64(SB), x, n    \
+	VROUNDPS     $0, n, n                 \
+	VFNMADD231PS attnC8<>+96(SB), n, x    \
+	VFNMADD231PS attnC8<>+128(SB), n, x   \
+	VMOVUPS      attnC8<>+160(SB), p      \
+	VFMADD213PS  attnC8<>+192(SB), x, p   \
+	VFMADD213PS  attnC8<>+224(SB), x, p   \
+	VFMADD213PS  attnC8<>+256(SB), x, p   \
+	VFMADD213PS  attnC8<>+288(SB), x, p   \
+	VFMADD213PS  attnC8<>+320(SB), x, p   \
+	VMULPS       x, x, r2                 \
+	VFMADD213PS  x, r2, p                 \
+	VADDPS       attnC8<>+352(SB), p, p   \
+	VCVTPS2DQ    n, n                     \
+	VPSRAD       $1, n, r2                \
+	VPSUBD       r2, n, n                 \
+	VPADDD       attnC8<>+416(SB), r2, r2 \
+	VPADDD       attnC8<>+416(SB), n, n   \
+	VPSLLD       $23, r2, r2              \
+	VPSLLD       $23, n, n                \
+	VMULPS       r2, p, p                 \
+	VMULPS       n, p, x                  \
+	VANDPS       m, x, x
+
+// HSUM256 adds the 8 lanes of Y0 into X0 (clobbers X1).
+#define HSUM256 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS       X1, X0, X0 \
+	VMOVHLPS     X0, X0, X1 \
+	VADDPS       X1, X0, X0 \
+	VMOVSHDUP    X0, X1     \
+	VADDSS       X1, X0, X0
+
+// HMAX256 sets every lane of x to the largest lane of x.
+#define HMAX256(x, t) \
+	VPERM2F128 $0x01, x, x, t \
+	VMAXPS     t, x, x        \
+	VPERMILPS  $0x4e, x, t    \
+	VMAXPS     t, x, x        \
+	VPERMILPS  $0xb1, x, t    \
+	VMAXPS     t, x, x
+
+// func expShiftSumAVX2(dst, x *float32, n int, shift float32) float32
+TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS shift+24(FP), Y15
+	VMOVUPS      attnC8<>+0(SB), Y14
+	VMOVUPS      attnC8<>+32(SB), Y13
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y6, Y6, Y6
+
+e8by16:
+	CMPQ    DX, $16
+	JB      e8by8
+	VMOVUPS (SI), Y1
+	VMOVUPS 32(SI), Y7
+	EXP256(Y1, Y2, Y3, Y4, Y5)
+	EXP256(Y7, Y8, Y9, Y10, Y11)
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y7, 32(DI)
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y7, Y6, Y6
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, DX
+	JMP     e8by16
+
+e8by8:
+	CMPQ    DX, $8
+	JB      e8tail
+	VMOVUPS (SI), Y1
+	EXP256(Y1, Y2, Y3, Y4, Y5)
+	VMOVUPS Y1, (DI)
+	VADDPS  Y1, Y0, Y0
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, DX
+
+e8tail:
+	TESTQ      DX, DX
+	JZ         e8sum
+	MASK8(DX, Y12)
+	VMASKMOVPS (SI), Y12, Y1
+	EXP256(Y1, Y2, Y3, Y4, Y5)
+	VMASKMOVPS Y1, Y12, (DI)
+	VANDPS     Y12, Y1, Y1
+	VADDPS     Y1, Y6, Y6
+
+e8sum:
+	VADDPS Y6, Y0, Y0
+	HSUM256
+	VZEROUPPER
+	MOVSS  X0, ret+32(FP)
+	RET
+
+// func maxAVX2(x *float32, n int) float32
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), DX
+	VMOVUPS attnC8<>+384(SB), Y5
+	VMOVAPS Y5, Y0
+	VMOVAPS Y5, Y1
+
+m8by16:
+	CMPQ    DX, $16
+	JB      m8by8
+	VMOVUPS (SI), Y2
+	VMOVUPS 32(SI), Y3
+	VMAXPS  Y0, Y2, Y0
+	VMAXPS  Y1, Y3, Y1
+	ADDQ    $64, SI
+	SUBQ    $16, DX
+	JMP     m8by16
+
+m8by8:
+	CMPQ    DX, $8
+	JB      m8tail
+	VMOVUPS (SI), Y2
+	VMAXPS  Y0, Y2, Y0
+	ADDQ    $32, SI
+	SUBQ    $8, DX
+
+m8tail:
+	TESTQ      DX, DX
+	JZ         m8all
+	MASK8(DX, Y4)
+	VMASKMOVPS (SI), Y4, Y2
+	VBLENDVPS  Y4, Y2, Y5, Y2
+	VMAXPS     Y1, Y2, Y1
+
+m8all:
+	VMAXPS Y1, Y0, Y0
+	HMAX256(Y0, Y1)
+	VZEROUPPER
+	MOVSS  X0, ret+16(FP)
+	RET
+
+// func softmaxRowsAVX2(s *float32, lds int, m, l, alpha *float32, rows, n int)
+//
+// As softmaxRowsAVX512, 8 lanes: Y11 = -Inf, Y12 = tail mask (n mod 8
+// lanes), Y13…Y15 as EXP256 takes them, Y2 = alpha of the row.
+TEXT ·softmaxRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ    s+0(FP), SI
+	MOVQ    lds+8(FP), DI
+	MOVQ    m+16(FP), R8
+	MOVQ    l+24(FP), R9
+	MOVQ    alpha+32(FP), R10
+	MOVQ    rows+40(FP), R11
+	MOVQ    n+48(FP), DX
+	MOVQ    DX, CX
+	ANDQ    $7, CX
+	MASK8(CX, Y12)
+	VMOVUPS attnC8<>+384(SB), Y11
+	VMOVUPS attnC8<>+0(SB), Y14
+	VMOVUPS attnC8<>+32(SB), Y13
+
+s8row:
+	VMOVAPS Y11, Y0
+	VMOVAPS Y11, Y1
+	MOVQ    SI, AX
+	MOVQ    DX, BX
+
+s8max16:
+	CMPQ    BX, $16
+	JB      s8max8
+	VMOVUPS (AX), Y2
+	VMOVUPS 32(AX), Y3
+	VMAXPS  Y0, Y2, Y0
+	VMAXPS  Y1, Y3, Y1
+	ADDQ    $64, AX
+	SUBQ    $16, BX
+	JMP     s8max16
+
+s8max8:
+	CMPQ    BX, $8
+	JB      s8maxtail
+	VMOVUPS (AX), Y2
+	VMAXPS  Y0, Y2, Y0
+	ADDQ    $32, AX
+	SUBQ    $8, BX
+
+s8maxtail:
+	TESTQ      BX, BX
+	JZ         s8maxall
+	VMASKMOVPS (AX), Y12, Y2
+	VBLENDVPS  Y12, Y2, Y11, Y2
+	VMAXPS     Y1, Y2, Y1
+
+s8maxall:
+	VMAXPS       Y1, Y0, Y0
+	HMAX256(Y0, Y1)
+	VBROADCASTSS (R8), Y2
+	VMAXPS       Y2, Y0, Y15
+	VUCOMISS     X11, X15
+	JEQ          s8allinf
+
+	// alpha = e^(m − m'); m = m'.
+	EXP256(Y2, Y3, Y4, Y5, Y6)
+	VMOVSS X2, (R10)
+	VMOVSS X15, (R8)
+	VXORPS Y0, Y0, Y0
+	MOVQ   SI, AX
+	MOVQ   DX, BX
+
+s8exp8:
+	CMPQ    BX, $8
+	JB      s8exptail
+	VMOVUPS (AX), Y1
+	EXP256(Y1, Y3, Y4, Y5, Y6)
+	VMOVUPS Y1, (AX)
+	VADDPS  Y1, Y0, Y0
+	ADDQ    $32, AX
+	SUBQ    $8, BX
+	JMP     s8exp8
+
+s8exptail:
+	TESTQ      BX, BX
+	JZ         s8sum
+	VMASKMOVPS (AX), Y12, Y1
+	EXP256(Y1, Y3, Y4, Y5, Y6)
+	VMASKMOVPS Y1, Y12, (AX)
+	VANDPS     Y12, Y1, Y1
+	VADDPS     Y1, Y0, Y0
+
+s8sum:
+	HSUM256
+	VMOVSS      (R9), X1
+	VFMADD231SS X2, X1, X0
+	VMOVSS      X0, (R9)
+	JMP         s8next
+
+s8allinf:
+	VXORPS Y0, Y0, Y0
+	MOVQ   SI, AX
+	MOVQ   DX, BX
+
+s8zero8:
+	CMPQ    BX, $8
+	JB      s8zerotail
+	VMOVUPS Y0, (AX)
+	ADDQ    $32, AX
+	SUBQ    $8, BX
+	JMP     s8zero8
+
+s8zerotail:
+	TESTQ      BX, BX
+	JZ         s8zerodone
+	VMASKMOVPS Y0, Y12, (AX)
+
+s8zerodone:
+	VMOVSS attnC8<>+352(SB), X0
+	VMOVSS X0, (R10)
+
+s8next:
+	ADDQ DI, SI
+	ADDQ $4, R8
+	ADDQ $4, R9
+	ADDQ $4, R10
+	DECQ R11
+	JNZ  s8row
+	VZEROUPPER
+	RET
+
+// func axpyRows2AVX2(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float32, ldv, n, d int)
+//
+// Two output rows: blocks of 32 columns (accumulators Y0…Y3 and Y4…Y7,
+// value parts Y8…Y11), then of 8 (Y0, Y4, Y8), then a masked tail (Y11 =
+// mask); Y12, Y13 = the broadcast weights, Y14, Y15 = alpha. Registers:
+// R8, R9 = output rows, R12, R13 = weight rows, SI = value rows at this
+// column block, AX = value row j, DI = value stride, CX = j, R10 = n,
+// DX = columns left.
+TEXT ·axpyRows2AVX2(SB), NOSPLIT, $0-56
+	MOVQ         o+0(FP), AX
+	MOVQ         0(AX), R8
+	MOVQ         8(AX), R9
+	MOVQ         p+16(FP), AX
+	MOVQ         0(AX), R12
+	MOVQ         8(AX), R13
+	MOVQ         alpha+8(FP), AX
+	VBROADCASTSS 0(AX), Y14
+	VBROADCASTSS 4(AX), Y15
+	MOVQ         v+24(FP), SI
+	MOVQ         ldv+32(FP), DI
+	MOVQ         n+40(FP), R10
+	MOVQ         d+48(FP), DX
+
+a8cols32:
+	CMPQ   DX, $32
+	JB     a8cols8
+	VMULPS (R8), Y14, Y0
+	VMULPS 32(R8), Y14, Y1
+	VMULPS 64(R8), Y14, Y2
+	VMULPS 96(R8), Y14, Y3
+	VMULPS (R9), Y15, Y4
+	VMULPS 32(R9), Y15, Y5
+	VMULPS 64(R9), Y15, Y6
+	VMULPS 96(R9), Y15, Y7
+	MOVQ   SI, AX
+	XORQ   CX, CX
+	TESTQ  R10, R10
+	JZ     a8store32
+
+a8keys32:
+	VBROADCASTSS (R12)(CX*4), Y12
+	VBROADCASTSS (R13)(CX*4), Y13
+	VMOVUPS      (AX), Y8
+	VMOVUPS      32(AX), Y9
+	VMOVUPS      64(AX), Y10
+	VMOVUPS      96(AX), Y11
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y9, Y12, Y1
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VFMADD231PS  Y8, Y13, Y4
+	VFMADD231PS  Y9, Y13, Y5
+	VFMADD231PS  Y10, Y13, Y6
+	VFMADD231PS  Y11, Y13, Y7
+	ADDQ         DI, AX
+	INCQ         CX
+	CMPQ         CX, R10
+	JL           a8keys32
+
+a8store32:
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	VMOVUPS Y4, (R9)
+	VMOVUPS Y5, 32(R9)
+	VMOVUPS Y6, 64(R9)
+	VMOVUPS Y7, 96(R9)
+	ADDQ    $128, R8
+	ADDQ    $128, R9
+	ADDQ    $128, SI
+	SUBQ    $32, DX
+	JMP     a8cols32
+
+a8cols8:
+	CMPQ   DX, $8
+	JB     a8tail
+	VMULPS (R8), Y14, Y0
+	VMULPS (R9), Y15, Y4
+	MOVQ   SI, AX
+	XORQ   CX, CX
+	TESTQ  R10, R10
+	JZ     a8store8
+
+a8keys8:
+	VBROADCASTSS (R12)(CX*4), Y12
+	VBROADCASTSS (R13)(CX*4), Y13
+	VMOVUPS      (AX), Y8
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y8, Y13, Y4
+	ADDQ         DI, AX
+	INCQ         CX
+	CMPQ         CX, R10
+	JL           a8keys8
+
+a8store8:
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y4, (R9)
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	ADDQ    $32, SI
+	SUBQ    $8, DX
+	JMP     a8cols8
+
+a8tail:
+	TESTQ      DX, DX
+	JZ         a8done
+	MASK8(DX, Y11)
+	VMASKMOVPS (R8), Y11, Y0
+	VMULPS     Y14, Y0, Y0
+	VMASKMOVPS (R9), Y11, Y4
+	VMULPS     Y15, Y4, Y4
+	MOVQ       SI, AX
+	XORQ       CX, CX
+	TESTQ      R10, R10
+	JZ         a8storetail
+
+a8keystail:
+	VBROADCASTSS (R12)(CX*4), Y12
+	VBROADCASTSS (R13)(CX*4), Y13
+	VMASKMOVPS   (AX), Y11, Y8
+	VFMADD231PS  Y8, Y12, Y0
+	VFMADD231PS  Y8, Y13, Y4
+	ADDQ         DI, AX
+	INCQ         CX
+	CMPQ         CX, R10
+	JL           a8keystail
+
+a8storetail:
+	VMASKMOVPS Y0, Y11, (R8)
+	VMASKMOVPS Y4, Y11, (R9)
+
+a8done:
+	VZEROUPPER
+	RET
