@@ -27,6 +27,12 @@ func softmaxRowsAVX512(s *float32, lds int, m, l, alpha *float32, rows, n int)
 func axpyRows4AVX512(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float32, ldv, n, d int)
 
 //go:noescape
+func q8RowsAVX512(dst *float32, ldd int, src *byte, lds int, rows, blocks int)
+
+//go:noescape
+func q8RowsAVX2(dst *float32, ldd int, src *byte, lds int, rows, blocks int)
+
+//go:noescape
 func f16RowsAVX2(dst *float32, ldd int, src *byte, lds int, rows, cols int)
 
 //go:noescape
@@ -49,10 +55,10 @@ func axpyRows2AVX2(o *[4]*float32, alpha *[4]float32, p *[4]*float32, v *float32
 func attnImpls() []attnImpl {
 	impls := []attnImpl{attnGo}
 	if hasAVX2 {
-		impls = append(impls, attnImpl{"avx2", f16RowsAVX2Go, dotRowsAVX2, expShiftSumAVX2Go, maxAVX2Go, axpyRowsAVX2, softmaxRowsAVX2Go})
+		impls = append(impls, attnImpl{"avx2", f16RowsAVX2Go, dotRowsAVX2, expShiftSumAVX2Go, maxAVX2Go, axpyRowsAVX2, softmaxRowsAVX2Go, q8RowsAVX2Go})
 	}
 	if hasAVX512 && hasAVX2 {
-		impls = append(impls, attnImpl{"avx512", f16RowsAVX512Go, dotRowsAVX512, expShiftSumAVX512Go, maxAVX512Go, axpyRowsAVX512, softmaxRowsAVX512Go})
+		impls = append(impls, attnImpl{"avx512", f16RowsAVX512Go, dotRowsAVX512, expShiftSumAVX512Go, maxAVX512Go, axpyRowsAVX512, softmaxRowsAVX512Go, q8RowsAVX512Go})
 	}
 	return impls
 }
@@ -69,6 +75,14 @@ func maxAVX512Go(x []float32) float32 { return maxAVX512(&x[0], len(x)) }
 
 func softmaxRowsAVX512Go(s []float32, lds int, m, l, alpha []float32, rows, n int) {
 	softmaxRowsAVX512(&s[0], 4*lds, &m[0], &l[0], &alpha[0], rows, n)
+}
+
+func q8RowsAVX512Go(dst []float32, ldd int, src []byte, lds int, rows, cols int) {
+	q8RowsAVX512(&dst[0], 4*ldd, &src[0], lds, rows, cols/32)
+}
+
+func q8RowsAVX2Go(dst []float32, ldd int, src []byte, lds int, rows, cols int) {
+	q8RowsAVX2(&dst[0], 4*ldd, &src[0], lds, rows, cols/32)
 }
 
 func f16RowsAVX2Go(dst []float32, ldd int, src []byte, lds int, rows, cols int) {

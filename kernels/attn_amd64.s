@@ -1397,3 +1397,92 @@ a8storetail:
 a8done:
 	VZEROUPPER
 	RET
+
+// func q8RowsAVX512(dst *float32, ldd int, src *byte, lds int, rows, blocks int)
+//
+// Per q8_0 block: the f16 scale widened and broadcast (Z0), the 32 int8
+// values sign-extended to int32 and converted (Z1, Z2), multiplied.
+// Registers: SI = source block, DI = destination, R8/R9 = the row
+// strides, R10 = rows left, R11/R12 = row starts, CX = blocks left.
+TEXT ·q8RowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), R11
+	MOVQ ldd+8(FP), R8
+	MOVQ src+16(FP), R12
+	MOVQ lds+24(FP), R9
+	MOVQ rows+32(FP), R10
+
+q8zrow:
+	MOVQ R11, DI
+	MOVQ R12, SI
+	MOVQ blocks+40(FP), CX
+
+q8zblock:
+	MOVWLZX      (SI), AX
+	VMOVD        AX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Z0
+	VPMOVSXBD    2(SI), Z1
+	VPMOVSXBD    18(SI), Z2
+	VCVTDQ2PS    Z1, Z1
+	VCVTDQ2PS    Z2, Z2
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z1, (DI)
+	VMOVUPS      Z2, 64(DI)
+	ADDQ         $34, SI
+	ADDQ         $128, DI
+	DECQ         CX
+	JNZ          q8zblock
+	ADDQ         R8, R11
+	ADDQ         R9, R12
+	DECQ         R10
+	JNZ          q8zrow
+	VZEROUPPER
+	RET
+
+// func q8RowsAVX2(dst *float32, ldd int, src *byte, lds int, rows, blocks int)
+//
+// As q8RowsAVX512, 8 values at a time (Y1…Y4).
+TEXT ·q8RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), R11
+	MOVQ ldd+8(FP), R8
+	MOVQ src+16(FP), R12
+	MOVQ lds+24(FP), R9
+	MOVQ rows+32(FP), R10
+
+q8yrow:
+	MOVQ R11, DI
+	MOVQ R12, SI
+	MOVQ blocks+40(FP), CX
+
+q8yblock:
+	MOVWLZX      (SI), AX
+	VMOVD        AX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y0
+	VPMOVSXBD    2(SI), Y1
+	VPMOVSXBD    10(SI), Y2
+	VPMOVSXBD    18(SI), Y3
+	VPMOVSXBD    26(SI), Y4
+	VCVTDQ2PS    Y1, Y1
+	VCVTDQ2PS    Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VCVTDQ2PS    Y4, Y4
+	VMULPS       Y0, Y1, Y1
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y1, (DI)
+	VMOVUPS      Y2, 32(DI)
+	VMOVUPS      Y3, 64(DI)
+	VMOVUPS      Y4, 96(DI)
+	ADDQ         $34, SI
+	ADDQ         $128, DI
+	DECQ         CX
+	JNZ          q8yblock
+	ADDQ         R8, R11
+	ADDQ         R9, R12
+	DECQ         R10
+	JNZ          q8yrow
+	VZEROUPPER
+	RET

@@ -8,8 +8,8 @@ import (
 // Kernels for fused attention (the tensor package's flash_attn), which
 // streams over the keys of a KV cache in tiles:
 //
-//   - F16ToF32Rows widens a tile of f16 K or V rows (strided, as a cache
-//     view has them) to f32 rows;
+//   - F16ToF32Rows and Q8_0ToF32Rows widen a tile of f16 or q8_0 K or V
+//     rows (strided, as a cache view has them) to f32 rows;
 //   - DotRowsF32 computes the tile's scores: every query row (several
 //     query heads and positions at once) dotted with every key row, the
 //     queries kept in registers across a block of keys;
@@ -43,9 +43,11 @@ type attnImpl struct {
 	axpyRows func(o []float32, ldo int, alpha, p []float32, ldp int, v []float32, ldv int, rows, n, d int)
 	// softmaxRows: see SoftmaxRowsF32 (n ≥ 1).
 	softmaxRows func(s []float32, lds int, m, l, alpha []float32, rows, n int)
+	// q8Rows: as f16Rows for q8_0 rows (cols a multiple of 32).
+	q8Rows func(dst []float32, ldd int, src []byte, lds int, rows, cols int)
 }
 
-var attnGo = attnImpl{"go", f16RowsGeneric, dotRowsGeneric, expShiftSumGeneric, maxGeneric, axpyRowsGeneric, softmaxRowsGeneric}
+var attnGo = attnImpl{"go", f16RowsGeneric, dotRowsGeneric, expShiftSumGeneric, maxGeneric, axpyRowsGeneric, softmaxRowsGeneric, q8RowsGeneric}
 
 // attn is the implementation chosen for this CPU (the last of attnImpls).
 var attn = func() attnImpl {
@@ -82,6 +84,23 @@ func F16ToF32Rows(dst []float32, dstStride int, src []byte, srcStride int, rows,
 		return
 	}
 	attn.f16Rows(dst, dstStride, src, srcStride, rows, cols)
+}
+
+// Q8_0ToF32Rows dequantizes rows rows of cols q8_0 values (cols a multiple
+// of 32; 34 bytes per block of 32), the rows srcStride bytes apart in src,
+// to float32 rows dstStride elements apart in dst, as
+// quant.DequantizeQ8_0 does (each value int8·scale, rounded once). It
+// panics when cols is not a multiple of 32 or a row does not fit.
+func Q8_0ToF32Rows(dst []float32, dstStride int, src []byte, srcStride int, rows, cols int) {
+	if cols%32 != 0 {
+		panic(fmt.Sprintf("kernels: Q8_0ToF32Rows: %d columns, not a multiple of 32", cols))
+	}
+	checkRows("Q8_0ToF32Rows", "dst", len(dst), rows, cols, dstStride)
+	checkRows("Q8_0ToF32Rows", "src", len(src), rows, cols/32*34, srcStride)
+	if rows == 0 || cols == 0 {
+		return
+	}
+	attn.q8Rows(dst, dstStride, src, srcStride, rows, cols)
 }
 
 // DotRowsF32 sets s[r·sStride+j] = Σ_{i<d} q[r·qStride+i]·k[j·kStride+i]
@@ -177,6 +196,21 @@ func f16RowsGeneric(dst []float32, ldd int, src []byte, lds int, rows, cols int)
 		s := src[r*lds : r*lds+2*cols]
 		for i := range d {
 			d[i] = f16ToF32(uint16(s[2*i]) | uint16(s[2*i+1])<<8)
+		}
+	}
+}
+
+func q8RowsGeneric(dst []float32, ldd int, src []byte, lds int, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		d := dst[r*ldd : r*ldd+cols]
+		s := src[r*lds : r*lds+cols/32*34]
+		for b := 0; b < cols/32; b++ {
+			blk := s[34*b : 34*b+34]
+			scale := f16ToF32(uint16(blk[0]) | uint16(blk[1])<<8)
+			y := d[32*b : 32*b+32]
+			for i := range y {
+				y[i] = float32(int8(blk[2+i])) * scale
+			}
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/x448/float16"
+
+	"github.com/gollm/gollm/quant"
 )
 
 // Tests of the attention kernels: every implementation against float64
@@ -485,6 +487,40 @@ func TestAttnF16Rows(t *testing.T) {
 	}
 }
 
+func TestAttnQ8Rows(t *testing.T) {
+	for _, impl := range attnImpls() {
+		t.Run(impl.name, func(t *testing.T) {
+			rng := newRNG(42)
+			for _, rows := range []int{1, 2, 5} {
+				for _, cols := range []int{32, 64, 96, 256} {
+					rs := cols / 32 * 34
+					lds := rs + rng.IntN(7)
+					ldd := cols + rng.IntN(3)
+					src := make([]byte, stridedLen(rows, rs, lds))
+					for i := range src {
+						src[i] = byte(rng.Uint32())
+					}
+					src = embed(rng, src)
+					dst, all := floatBuf(rng, stridedLen(rows, cols, ldd))
+					impl.q8Rows(dst, ldd, src, lds, rows, cols)
+					what := fmt.Sprintf("rows=%d cols=%d", rows, cols)
+					checkUntouched(t, what, all, dst, rows, cols, ldd)
+					want := make([]float32, cols)
+					for r := 0; r < rows; r++ {
+						quant.DequantizeQ8_0(want, src[r*lds:r*lds+rs])
+						for i, w := range want {
+							got := dst[r*ldd+i]
+							if math.Float32bits(got) != math.Float32bits(w) && !(got != got && w != w) {
+								t.Fatalf("%s: [%d][%d] = %g, want %g", what, r, i, got, w)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestAttnExported checks the exported entry points against the chosen
 // implementation and their panics on rows that do not fit.
 func TestAttnExported(t *testing.T) {
@@ -522,6 +558,9 @@ func TestAttnExported(t *testing.T) {
 		{"ExpShiftSum", func() { ExpShiftSum(s[:2], s[:3], 0) }},
 		{"F16ToF32Rows", func() { F16ToF32Rows(s, 5, make([]byte, 29), 10, 3, 5) }},
 		{"F16ToF32Rows", func() { F16ToF32Rows(s, 4, make([]byte, 30), 10, 3, 5) }},
+		{"Q8_0ToF32Rows", func() { Q8_0ToF32Rows(make([]float32, 64), 32, make([]byte, 68), 34, 2, 30) }},
+		{"Q8_0ToF32Rows", func() { Q8_0ToF32Rows(make([]float32, 64), 32, make([]byte, 67), 34, 2, 32) }},
+		{"SoftmaxRowsF32", func() { SoftmaxRowsF32(s, 5, s[:2], s[:3], s[:3], 3, 5) }},
 	} {
 		func() {
 			defer func() {
@@ -612,6 +651,16 @@ func BenchmarkAttn(b *testing.B) {
 			b.SetBytes(4 * n)
 			for b.Loop() {
 				sinkF32 = impl.max(s[:n])
+			}
+		})
+		b.Run("q8Rows/"+impl.name, func(b *testing.B) {
+			q8 := make([]byte, n*d/32*34)
+			for i := range q8 {
+				q8[i] = byte(rng.Uint32() & 0x3f)
+			}
+			b.SetBytes(int64(len(q8)))
+			for b.Loop() {
+				impl.q8Rows(k, d, q8, d/32*34, n, d)
 			}
 		})
 		b.Run("f16Rows/"+impl.name, func(b *testing.B) {

@@ -32,7 +32,7 @@ func attnKVType(t quant.Type) bool {
 // same way whatever the number of workers.
 const (
 	attnTile = 128
-	attnRows = 32
+	attnRows = 64
 )
 
 // attnLayout is the per-worker scratch of a flash_attn node: q converted
@@ -87,6 +87,8 @@ func attnTileF32(x *Tensor, j0, n, h int, buf []float32) ([]float32, int) {
 		return f32s(x.data[off:end]), x.nb[1] / 4
 	case x.typ == quant.F16 && x.nb[1] >= 2*d:
 		kernels.F16ToF32Rows(buf, d, x.data[off:end], x.nb[1], n, d)
+	case x.typ == quant.Q8_0 && x.nb[1] >= x.typ.RowSize(d):
+		kernels.Q8_0ToF32Rows(buf, d, x.data[off:end], x.nb[1], n, d)
 	default:
 		for j := 0; j < n; j++ {
 			toF32(buf[j*d:(j+1)*d], x.rowBytes(j0+j, h, 0), x.typ)

@@ -11,10 +11,10 @@ import (
 )
 
 // BenchmarkFlashAttn times fused attention alone, shaped like a
-// Llama-3.2-1B layer (32 query heads, 8 KV heads of 64, an f16 cache laid
-// out as the model's: [kv_dim, ctx], one view per head), causal by
-// positions, one thread: prompt processing (512 queries over 512 keys) and
-// decoding (1 query after 512 or 4096 keys). GFLOP/s counts 2·(d_k+d_v)
+// Llama-3.2-1B layer (32 query heads, 8 KV heads of 64, an f16 or q8_0
+// cache laid out as the model's: [kv_dim, ctx], one view per head), causal
+// by positions, one thread: prompt processing (512 queries over 512 keys)
+// and decoding (1 query after 512 or 4096 keys). GFLOP/s counts 2·(d_k+d_v)
 // flops per visible (query, key) pair and head; cpu-ns/op is the process's
 // CPU time per op, which does not count time spent waiting for a core on a
 // shared machine.
@@ -23,10 +23,13 @@ func BenchmarkFlashAttn(b *testing.B) {
 	for _, c := range []struct {
 		name    string
 		nq, nkv int
+		kv      quant.Type
 	}{
-		{"prompt/q512/kv512", 512, 512},
-		{"decode/q1/kv512", 1, 512},
-		{"decode/q1/kv4096", 1, 4096},
+		{"prompt/q512/kv512", 512, 512, quant.F16},
+		{"decode/q1/kv512", 1, 512, quant.F16},
+		{"decode/q1/kv4096", 1, 4096, quant.F16},
+		{"prompt/q512/kv512/q8_0", 512, 512, quant.Q8_0},
+		{"decode/q1/kv4096/q8_0", 1, 4096, quant.Q8_0},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			runtime.LockOSThread()
@@ -39,9 +42,12 @@ func BenchmarkFlashAttn(b *testing.B) {
 				for i := range vals {
 					vals[i] = float32(rng.NormFloat64())
 				}
-				data := make([]byte, 2*len(vals))
-				quant.QuantizeF16(data, vals)
-				t, err := tensor.New(quant.F16, data, kvHeads*d, c.nkv)
+				rs := c.kv.RowSize(kvHeads * d)
+				data := make([]byte, rs*c.nkv)
+				for r := 0; r < c.nkv; r++ {
+					c.kv.Traits().Quantize(data[r*rs:(r+1)*rs], vals[r*kvHeads*d:(r+1)*kvHeads*d])
+				}
+				t, err := tensor.New(c.kv, data, kvHeads*d, c.nkv)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -62,8 +68,9 @@ func BenchmarkFlashAttn(b *testing.B) {
 				pairs += int(ps[i]) + 1
 			}
 			rs := kc.Nb(1)
-			ks := g.View3D(kc, d, c.nkv, kvHeads, rs, 2*d, 0)
-			vs := g.View3D(vc, d, c.nkv, kvHeads, rs, 2*d, 0)
+			hs := c.kv.RowSize(d)
+			ks := g.View3D(kc, d, c.nkv, kvHeads, rs, hs, 0)
+			vs := g.View3D(vc, d, c.nkv, kvHeads, rs, hs, 0)
 			out := g.Output(g.FlashAttn(g.Permute(q, 0, 2, 1, 3), ks, vs,
 				tensor.AttnParams{Scale: float32(1 / math.Sqrt(d)), Pos: pos}))
 			if err := g.Compute(be); err != nil {
