@@ -43,6 +43,7 @@ type config struct {
 	batchSize int
 	threads   int
 	kvType    quant.Type
+	noRepack  bool
 }
 
 // WithContextSize sets the number of positions of the KV cache (default:
@@ -70,6 +71,16 @@ func WithKVCacheType(name string) Option {
 		}
 	}
 }
+
+// WithRepack sets whether Load gives the matrix weights a copy in the
+// row-interleaved layout of the CPU's prompt-processing kernels (default
+// true). On CPUs with those kernels (AVX-512 VNNI; types q4_K, q5_K, q6_K,
+// q8_0 and q4_0) the copy makes prompt processing and generation markedly
+// faster, but it stays resident in addition to the mapped file, up to the
+// size of the quantized matrices (about the file size), and repacking adds
+// to the load time. Pass false where memory is tight; elsewhere it is a
+// no-op. The copy is made once per Model: sessions share it.
+func WithRepack(on bool) Option { return func(c *config) { c.noRepack = !on } }
 
 // Model is a loaded model with one evaluation context.
 type Model struct {
@@ -131,7 +142,7 @@ func load(f *gguf.File, name string, start time.Time, opts []Option) (*Model, er
 	if cfg.threads == 0 {
 		cfg.threads = runtime.GOMAXPROCS(0)
 	}
-	mm, err := model.New(f)
+	mm, err := model.New(f, model.WithRepack(!cfg.noRepack))
 	if err != nil {
 		return nil, err
 	}

@@ -64,11 +64,35 @@ type Model struct {
 
 	weights map[string]*tensor.Tensor
 	used    map[string]bool
+
+	repackOnce    sync.Once
+	repacked      int   // weights RepackWeights gave a repacked copy
+	repackedBytes int64 // the memory those copies hold
+	repackErr     error
 }
 
-// New binds the model in f. It does not take ownership of f: the caller
-// closes f after it is done with the model.
-func New(f *gguf.File) (*Model, error) {
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	noRepack bool
+}
+
+// WithRepack sets whether New repacks the weights (RepackWeights); the
+// default is true. Repacked copies make matrix products several times
+// faster on CPUs with a repacked kernel (AVX-512 VNNI) but take memory
+// next to the mapped file: up to the size of the quantized matrices. Pass
+// false where memory is tight.
+func WithRepack(on bool) Option { return func(o *options) { o.noRepack = !on } }
+
+// New binds the model in f and, unless WithRepack(false) is given, repacks
+// its matrix weights (RepackWeights). It does not take ownership of f: the
+// caller closes f after it is done with the model.
+func New(f *gguf.File, opts ...Option) (*Model, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	arch, err := f.Architecture()
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
@@ -90,6 +114,11 @@ func New(f *gguf.File) (*Model, error) {
 	m := &Model{File: f, HP: hp, Tok: tok, weights: map[string]*tensor.Tensor{}, used: map[string]bool{}}
 	if m.Arch, err = ctor(m); err != nil {
 		return nil, err
+	}
+	if !o.noRepack {
+		if _, _, err := m.RepackWeights(); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }
@@ -166,3 +195,85 @@ type Batch struct {
 
 // NKV returns how many cache positions the batch attends over.
 func (b *Batch) NKV() int { return b.Pos0 + b.NTokens }
+
+// RepackWeights gives every weight that the forward pass uses as the
+// matrix of a matrix product (attention and FFN projections, MoE experts,
+// the router, the output projection, and the token embeddings when the
+// output is tied to them) a row-interleaved copy, which the CPU backend's
+// matrix products then read (tensor.Tensor.Repack). Weights of types or on
+// CPUs without a repacked kernel keep the plain path; everything else
+// (get_rows on the embeddings, norms, biases) keeps reading the mapped
+// file. It returns how many weights it repacked and the memory their
+// copies hold.
+//
+// The weights are found by building the forward pass of a one-token batch
+// and taking the weight operand of each of its MulMat and MulMatID nodes.
+// It runs once per model: contexts and sessions share the weights, and
+// later calls return the first call's figures. New calls it unless given
+// WithRepack(false); calling it afterwards must not overlap a Decode.
+func (m *Model) RepackWeights() (n int, bytes int64, err error) {
+	m.repackOnce.Do(func() {
+		var ws []*tensor.Tensor
+		ws, m.repackErr = m.matMulWeights()
+		for _, w := range ws {
+			if w.Repack() {
+				m.repacked++
+				m.repackedBytes += int64(w.RepackedBytes())
+			}
+		}
+	})
+	return m.repacked, m.repackedBytes, m.repackErr
+}
+
+// matMulWeights returns the bound weights that are the matrix operand of a
+// MulMat or MulMatID of the forward pass, each once, in graph order.
+func (m *Model) matMulWeights() ([]*tensor.Tensor, error) {
+	hp := m.HP
+	// A one-position cache in plain memory: the probe graph is planned to
+	// list its nodes (side-effecting cache writes included, which hang off
+	// the K and V projections), never computed.
+	kv := &KVCache{Type: quant.F16, Size: 1, headDimK: hp.HeadDimK, headDimV: hp.HeadDimV, nHeadKV: hp.NHeadKV}
+	for l := 0; l < hp.NLayer; l++ {
+		k, err := tensor.New(quant.F16, make([]byte, quant.F16.RowSize(hp.HeadDimK*hp.NHeadKV)), hp.HeadDimK*hp.NHeadKV, 1)
+		if err != nil {
+			return nil, fmt.Errorf("model: %s: repacking: %w", hp.Arch, err)
+		}
+		v, err := tensor.New(quant.F16, make([]byte, quant.F16.RowSize(hp.HeadDimV*hp.NHeadKV)), hp.HeadDimV*hp.NHeadKV, 1)
+		if err != nil {
+			return nil, fmt.Errorf("model: %s: repacking: %w", hp.Arch, err)
+		}
+		kv.K = append(kv.K, k)
+		kv.V = append(kv.V, v)
+	}
+	g := tensor.NewGraph()
+	b := &Batch{NTokens: 1, KV: kv}
+	b.Tokens = g.Input(quant.I32, 1)
+	b.Pos = g.Input(quant.I32, 1)
+	b.Outputs = g.Input(quant.I32, 1)
+	for _, in := range []*tensor.Tensor{b.Tokens, b.Pos, b.Outputs} {
+		if v, err := in.I32(); err == nil {
+			clear(v)
+		}
+	}
+	g.Output(m.Arch.Forward(g, b))
+	be := tensor.NewCPU(1)
+	defer be.Close()
+	if err := g.Plan(be); err != nil {
+		return nil, fmt.Errorf("model: %s: repacking: building the graph: %w", hp.Arch, err)
+	}
+	bound := make(map[*tensor.Tensor]bool, len(m.weights))
+	for _, w := range m.weights {
+		bound[w] = true
+	}
+	var ws []*tensor.Tensor
+	for _, t := range g.Nodes() {
+		if op := t.Op(); op != tensor.OpMulMat && op != tensor.OpMulMatID {
+			continue
+		}
+		if w := t.Src(0); bound[w] {
+			ws = append(ws, w)
+			delete(bound, w)
+		}
+	}
+	return ws, nil
+}

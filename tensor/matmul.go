@@ -26,6 +26,11 @@ type mmDriver interface {
 	// tmp is per-worker scratch of tmpFloats(k) floats.
 	rows(dst []float32, dstStride int, w []byte, wStride int, wt quant.Type, k, r0, r1 int, x []byte, xStride, cols int, tmp []float32)
 	tmpFloats(k int) int
+	// rowsRepacked is rows for a weight repacked by kernels.Repack (r0
+	// and r1 multiples of 16 or m's row count); it reports false, having
+	// done nothing, when the driver does not multiply repacked weights,
+	// and the caller then uses rows on the plain bytes.
+	rowsRepacked(dst []float32, dstStride int, m *kernels.RepackedMatrix, r0, r1 int, x []byte, xStride, cols int) bool
 }
 
 // checkMatMulType reports whether weights of type wt with rows of k
@@ -84,6 +89,10 @@ func (goDriver) rows(dst []float32, dstStride int, w []byte, wStride int, wt qua
 	}
 }
 
+func (goDriver) rowsRepacked([]float32, int, *kernels.RepackedMatrix, int, int, []byte, int, int) bool {
+	return false
+}
+
 // kernelsDriver is the kernels package's matmul driver (ggml-compatible
 // activation quantizers, assembly dot products and tiles). Activations for
 // f16 and bf16 weights are rounded to those types first, since ggml
@@ -131,6 +140,16 @@ func (kernelsDriver) rows(dst []float32, dstStride int, w []byte, wStride int, w
 			panic(err)
 		}
 	}
+}
+
+func (kernelsDriver) rowsRepacked(dst []float32, dstStride int, m *kernels.RepackedMatrix, r0, r1 int, x []byte, xStride, cols int) bool {
+	if xStride != kernels.ActivationRowSize(m.Type(), m.K()) {
+		panic(fmt.Sprintf("tensor: activation stride %d for repacked %v rows of %d", xStride, m.Type(), m.K()))
+	}
+	if err := kernels.MatMulRowsRepacked(dst, dstStride, m, r0, r1, x, cols); err != nil {
+		panic(err)
+	}
+	return true
 }
 
 // dotF32 is Σ a[i]·b[i] accumulated in float64, four lanes.
@@ -234,6 +253,9 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 			}
 		}
 		dst := f32s(t.data[i12*t.nb[2]+i13*t.nb[3]:])
+		if rp := a.repackedPlane(i02); rp != nil && driver.rowsRepacked(dst, dstStride, rp, r0, r1, x, xStride, b.ne[1]) {
+			continue
+		}
 		driver.rows(dst, dstStride, w, a.nb[1], a.typ, k, r0, r1, x, xStride, b.ne[1], tmp)
 	}
 }
@@ -350,6 +372,9 @@ func (c *CPU) mulMatIDRun(s *step, ith int) {
 		r1 := min(r0+mulMatChunkRows, m)
 		g0 := int(offs[e])
 		x := c.scratch[l.acts+g0*s.mm.xrs : l.acts+(g0+n)*s.mm.xrs]
+		if rp := as.repackedPlane(e); rp != nil && driver.rowsRepacked(out[g0*m:], m, rp, r0, r1, x, s.mm.xrs, n) {
+			continue
+		}
 		w := as.data[e*as.nb[2]:]
 		driver.rows(out[g0*m:], m, w, as.nb[1], as.typ, k, r0, r1, x, s.mm.xrs, n, tmp)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
 )
 
@@ -48,6 +49,11 @@ type Tensor struct {
 	offset  int     // byte offset into base
 	output  bool
 	sideEff bool // writes into storage the graph does not own (a root of the graph)
+
+	// repacked is the row-interleaved copy of a weight made by Repack, one
+	// matrix per plane of dimension 2; nil for every other tensor (views
+	// of a repacked weight included).
+	repacked []*kernels.RepackedMatrix
 
 	g   *Graph
 	gen uint32 // g's generation when created
