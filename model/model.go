@@ -2,10 +2,12 @@ package model
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/quant"
@@ -214,11 +216,25 @@ func (b *Batch) NKV() int { return b.Pos0 + b.NTokens }
 func (m *Model) RepackWeights() (n int, bytes int64, err error) {
 	m.repackOnce.Do(func() {
 		var ws []*tensor.Tensor
-		ws, m.repackErr = m.matMulWeights()
+		if ws, m.repackErr = m.matMulWeights(); m.repackErr != nil {
+			return
+		}
+		// One weight at a time per core: repacking is memory-bound
+		// copying, and the largest matrices take tens of milliseconds.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(ws)) {
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < len(ws); i = int(next.Add(1)) - 1 {
+					ws[i].Repack()
+				}
+			})
+		}
+		wg.Wait()
 		for _, w := range ws {
-			if w.Repack() {
+			if b := w.RepackedBytes(); b > 0 {
 				m.repacked++
-				m.repackedBytes += int64(w.RepackedBytes())
+				m.repackedBytes += int64(b)
 			}
 		}
 	})

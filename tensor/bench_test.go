@@ -59,7 +59,7 @@ func onesF32(n int) *tensor.Tensor {
 	return f32Tensor(v, n)
 }
 
-func newBenchLayer(be tensor.Backend) (*benchLayer, error) {
+func newBenchLayer(be tensor.Backend, repack bool) (*benchLayer, error) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	kvDim := benchKVHeads * benchHeadDim
 	L := &benchLayer{
@@ -72,6 +72,11 @@ func newBenchLayer(be tensor.Backend) (*benchLayer, error) {
 		gate:     randQ4K(rng, benchEmbd, benchFF),
 		up:       randQ4K(rng, benchEmbd, benchFF),
 		down:     randQ4K(rng, benchFF, benchEmbd),
+	}
+	if repack {
+		for _, w := range []*tensor.Tensor{L.wq, L.wk, L.wv, L.wo, L.gate, L.up, L.down} {
+			w.Repack() // false (plain weights) where the CPU has no repacked kernel
+		}
 	}
 	for _, c := range []**tensor.Tensor{&L.kCache, &L.vCache} {
 		t, _, err := tensor.Alloc(be, quant.F16, kvDim, benchCtx)
@@ -123,61 +128,67 @@ var benchSink float32
 
 // BenchmarkLlamaLayer runs one Llama-3.2-1B-shaped layer per op (graph
 // rebuilt every op, as a model does per step) at batch 1 and 64 with 1 and
-// 2 threads. ns/op is the time per layer; it also reports the graph build
+// 2 threads, with plain and repacked weights (Tensor.Repack). ns/op is the time per layer; it also reports the graph build
 // time, the arena size and the allocations per step.
 func BenchmarkLlamaLayer(b *testing.B) {
 	for _, batch := range []int{1, 64} {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("batch=%d/threads=%d", batch, threads), func(b *testing.B) {
-				be := tensor.NewCPU(threads)
-				defer be.Close()
-				L, err := newBenchLayer(be)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rng := rand.New(rand.NewPCG(3, 3))
-				xv := make([]float32, benchEmbd*batch)
-				for i := range xv {
-					xv[i] = float32(rng.NormFloat64())
-				}
-				g := tensor.NewGraph()
-				step := func() time.Duration {
-					t0 := time.Now()
-					g.Reset()
-					out := L.build(g, batch, xv)
-					built := time.Since(t0)
-					if err := g.Compute(be); err != nil {
-						b.Fatal(err)
-					}
-					o, _ := out.F32()
-					benchSink += o[0]
-					return built
-				}
-				// Warm-up: the arena, scratch and slab, and the runtime's
-				// own caches (the sudogs of goroutines waiting at the
-				// barrier are allocated until its per-P caches fill up).
-				for i := 0; i < 10; i++ {
-					step()
-				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				var build time.Duration
-				var ms0, ms1 runtime.MemStats
-				runtime.ReadMemStats(&ms0)
-				cpu0 := processCPU()
-				for i := 0; i < b.N; i++ {
-					build += step()
-				}
-				cpu1 := processCPU()
-				runtime.ReadMemStats(&ms1)
-				b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/step")
-				b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
-				b.ReportMetric(float64(build.Nanoseconds())/float64(b.N), "build-ns/op")
-				b.ReportMetric(float64(g.ArenaSize()), "arena-B")
-				b.ReportMetric(float64(batch)*1e9/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "tok/s")
-			})
+			for _, repack := range []bool{false, true} {
+				benchLlamaLayer(b, batch, threads, repack)
+			}
 		}
 	}
+}
+
+func benchLlamaLayer(b *testing.B, batch, threads int, repack bool) {
+	b.Run(fmt.Sprintf("batch=%d/threads=%d/repack=%v", batch, threads, repack), func(b *testing.B) {
+		be := tensor.NewCPU(threads)
+		defer be.Close()
+		L, err := newBenchLayer(be, repack)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(3, 3))
+		xv := make([]float32, benchEmbd*batch)
+		for i := range xv {
+			xv[i] = float32(rng.NormFloat64())
+		}
+		g := tensor.NewGraph()
+		step := func() time.Duration {
+			t0 := time.Now()
+			g.Reset()
+			out := L.build(g, batch, xv)
+			built := time.Since(t0)
+			if err := g.Compute(be); err != nil {
+				b.Fatal(err)
+			}
+			o, _ := out.F32()
+			benchSink += o[0]
+			return built
+		}
+		// Warm-up: the arena, scratch and slab, and the runtime's
+		// own caches (the sudogs of goroutines waiting at the
+		// barrier are allocated until its per-P caches fill up).
+		for i := 0; i < 10; i++ {
+			step()
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		var build time.Duration
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		cpu0 := processCPU()
+		for i := 0; i < b.N; i++ {
+			build += step()
+		}
+		cpu1 := processCPU()
+		runtime.ReadMemStats(&ms1)
+		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/step")
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(build.Nanoseconds())/float64(b.N), "build-ns/op")
+		b.ReportMetric(float64(g.ArenaSize()), "arena-B")
+		b.ReportMetric(float64(batch)*1e9/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "tok/s")
+	})
 }
 
 // BenchmarkLlamaLayerBuild measures building and planning the layer's graph
@@ -185,7 +196,7 @@ func BenchmarkLlamaLayer(b *testing.B) {
 func BenchmarkLlamaLayerBuild(b *testing.B) {
 	be := tensor.NewCPU(1)
 	defer be.Close()
-	L, err := newBenchLayer(be)
+	L, err := newBenchLayer(be, false)
 	if err != nil {
 		b.Fatal(err)
 	}
