@@ -81,6 +81,13 @@
 // through the kernels package's driver. Work is always cut on a fixed grid,
 // so results are bit-for-bit identical for any number of workers.
 //
+// A weight may carry a copy in the kernels' row-interleaved layout, made
+// once at load time by Tensor.Repack (model.New does it for every matrix
+// of a product). MulMat and MulMatID whose weight operand is that tensor
+// itself (not a view of it) then multiply with the copy, a strip of 16
+// rows per work item; get_rows, views and every other op keep reading the
+// plain bytes.
+//
 // # Numerics
 //
 // The ops follow ggml's CPU backend, since model tests compare logits with
