@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"math"
 	"sync"
 	"time"
+	"unsafe"
+
+	"github.com/gollm/gollm/kernels"
 )
 
 // Bandwidth is a STREAM-like measurement of main-memory speed with a
@@ -49,7 +53,7 @@ func MeasureBandwidth(threads, size, reps int) Bandwidth {
 	for range reps {
 		d := parts(func(_, lo, hi int) { copy(b[lo:hi], a[lo:hi]) })
 		bw.Copy = max(bw.Copy, float64(2*8*n)/d.Seconds())
-		d = parts(func(part, lo, hi int) { sums[part] = sumWords(a[lo:hi]) })
+		d = parts(func(part, lo, hi int) { sums[part] = readWords(a[lo:hi]) })
 		bw.Read = max(bw.Read, float64(8*n)/d.Seconds())
 	}
 	for _, s := range sums {
@@ -57,6 +61,21 @@ func MeasureBandwidth(threads, size, reps int) Bandwidth {
 	}
 	bandwidthSink += b[n-1]
 	return bw
+}
+
+// readWords reads every byte of a with the widest loads the CPU has: the
+// f32 dot-product kernel (AVX-512 or AVX2 or NEON) over its two halves, so
+// that the probe, like the model's kernels, is limited by memory and not
+// by instruction throughput. Where the assembly is off it falls back to
+// sumWords.
+func readWords(a []uint64) uint64 {
+	h := len(a) / 2
+	if h == 0 {
+		return sumWords(a)
+	}
+	f := unsafe.Slice((*float32)(unsafe.Pointer(&a[0])), 2*len(a))
+	r := kernels.DotF32F32(f[:2*h], f[2*h:4*h])
+	return uint64(math.Float32bits(r)) + sumWords(a[2*h:])
 }
 
 // sumWords adds the words of a. It walks four quarters of a at once, four
