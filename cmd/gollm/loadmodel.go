@@ -15,6 +15,7 @@ type modelFlags struct {
 	ctxSize   int
 	batchSize int
 	kvType    string
+	noRepack  bool
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet) {
@@ -27,6 +28,7 @@ func (f *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.batchSize, "b", 512, "prompt batch size in `tokens`")
 	fs.IntVar(&f.batchSize, "batch-size", 512, "prompt batch size (same as -b)")
 	fs.StringVar(&f.kvType, "cache-type", "f16", "KV cache `type`: f16 or q8_0")
+	fs.BoolVar(&f.noRepack, "no-repack", false, "keep weights in the file's layout (saves memory, slower matmuls)")
 }
 
 func (f *modelFlags) validate() error {
@@ -48,6 +50,7 @@ func (f *modelFlags) load() (*gollm.Model, error) {
 	opts := []gollm.Option{
 		gollm.WithThreads(f.threads), gollm.WithContextSize(f.ctxSize),
 		gollm.WithBatchSize(f.batchSize), gollm.WithKVCacheType(f.kvType),
+		gollm.WithRepack(!f.noRepack),
 	}
 	if f.path == "" {
 		return gollm.LoadBytes(embedded.Name, embedded.Stories260K, opts...)
