@@ -273,7 +273,7 @@ func TestMissingTensor(t *testing.T) {
 // rotation.
 func TestLongRoPE(t *testing.T) {
 	short, long := &tensor.Tensor{}, &tensor.Tensor{}
-	a := &phi3{hp: &HParams{RopeOrigCtx: 4096}, ropeShort: short, ropeLong: long}
+	a := &phi3{llama: llama{hp: &HParams{RopeOrigCtx: 4096}}, ropeShort: short, ropeLong: long}
 	for _, tc := range []struct {
 		nCtx int
 		want *tensor.Tensor

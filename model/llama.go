@@ -11,6 +11,10 @@ import (
 // embeddings on adjacent pairs, grouped-query attention and a SwiGLU
 // feed-forward network; Llama 3.1's rope scaling arrives as the
 // rope_freqs.weight frequency factors.
+//
+// The same decoder, with other attention options or feed-forward blocks,
+// is qwen2, qwen3, qwen3moe and phi3: their files embed llama and state
+// only what differs.
 
 func init() { Register("llama", newLlama) }
 
@@ -31,12 +35,7 @@ func newLlama(m *Model) (Arch, error) {
 	}
 	b := &binder{m: m}
 	a := &llama{hp: hp}
-	a.tokEmbd = b.req("token_embd.weight", hp.NEmbd, hp.NVocab)
-	a.outNorm = b.req("output_norm.weight", hp.NEmbd)
-	a.output = b.opt("output.weight", hp.NEmbd, hp.NVocab)
-	if a.output == nil {
-		a.output = a.tokEmbd // tied embeddings
-	}
+	a.tokEmbd, a.outNorm, a.output = b.bindOutput(hp)
 	a.ropeFreqs = b.opt("rope_freqs.weight", hp.NRot/2)
 	for l := 0; l < hp.NLayer; l++ {
 		a.attn = append(a.attn, b.bindAttn(l, hp))
@@ -46,11 +45,18 @@ func newLlama(m *Model) (Arch, error) {
 }
 
 func (a *llama) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
-	hp := a.hp
-	opts := attnOptions{
-		rope:      ropeParams(hp, tensor.RopeNormal, 0),
+	return a.decode(g, b, attnOptions{
+		rope:      ropeParams(a.hp, tensor.RopeNormal, 0),
 		ropeFreqs: a.ropeFreqs,
-	}
+	}, nil)
+}
+
+// decode builds the decoder: token embeddings; per layer, attention and a
+// feed-forward block, each on the RMS-normalised residual stream and added
+// back to it; the final norm and the output projection. ffn computes layer
+// l's feed-forward block from its normalised input (nil: the SwiGLU FFN).
+func (a *llama) decode(g *tensor.Graph, b *Batch, opts attnOptions, ffn func(l int, h *tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+	hp := a.hp
 	x := g.GetRows(a.tokEmbd, b.Tokens)
 	for l := range a.attn {
 		h := rmsNorm(g, x, a.attn[l].norm, hp.NormRMSEps)
@@ -62,7 +68,11 @@ func (a *llama) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 		}
 		x = g.Add(h, x)
 		h = rmsNorm(g, x, a.ffn[l].norm, hp.NormRMSEps)
-		h = gatedFFN(g, &a.ffn[l], h, false)
+		if ffn != nil {
+			h = ffn(l, h)
+		} else {
+			h = gatedFFN(g, &a.ffn[l], h, false)
+		}
 		x = g.Add(h, x)
 	}
 	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)

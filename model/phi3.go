@@ -19,17 +19,14 @@ import (
 func init() { Register("phi3", newPhi3) }
 
 type phi3 struct {
-	hp                       *HParams
-	tokEmbd, outNorm, output *tensor.Tensor
-	ropeShort, ropeLong      *tensor.Tensor
-	attn                     []attnLayer
-	ffn                      []ffnLayer
+	llama
+	ropeShort, ropeLong *tensor.Tensor
 }
 
 func newPhi3(m *Model) (Arch, error) {
 	hp := m.HP
 	b := &binder{m: m}
-	a := &phi3{hp: hp}
+	a := &phi3{llama: llama{hp: hp}}
 	a.tokEmbd, a.outNorm, a.output = b.bindOutput(hp)
 	a.ropeShort = b.opt("rope_factors_short.weight", hp.NRot/2)
 	a.ropeLong = b.opt("rope_factors_long.weight", hp.NRot/2)
@@ -57,28 +54,9 @@ func (a *phi3) ropeFactors(nCtx int) *tensor.Tensor {
 }
 
 func (a *phi3) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
-	hp := a.hp
-	opts := attnOptions{
-		rope:      ropeParams(hp, tensor.RopeNeoX, 0),
+	return a.decode(g, b, attnOptions{
+		rope:      ropeParams(a.hp, tensor.RopeNeoX, 0),
 		ropeFreqs: a.ropeFactors(b.KV.Size),
-		qScale:    invSqrt32(hp.HeadDimK),
-	}
-	x := g.GetRows(a.tokEmbd, b.Tokens)
-	for l := range a.attn {
-		h := rmsNorm(g, x, a.attn[l].norm, hp.NormRMSEps)
-		h = attention(g, b, l, &a.attn[l], h, opts)
-		if l == len(a.attn)-1 {
-			h = selectOutputs(g, b, h)
-			x = selectOutputs(g, b, x)
-		}
-		x = g.Add(h, x)
-		h = rmsNorm(g, x, a.ffn[l].norm, hp.NormRMSEps)
-		h = gatedFFN(g, &a.ffn[l], h, false)
-		x = g.Add(h, x)
-	}
-	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
-	if b.Embed {
-		return x
-	}
-	return g.MulMat(a.output, x)
+		qScale:    invSqrt32(a.hp.HeadDimK),
+	}, nil)
 }

@@ -9,17 +9,12 @@ import "github.com/gollm/gollm/tensor"
 
 func init() { Register("qwen2", newQwen2) }
 
-type qwen2 struct {
-	hp                       *HParams
-	tokEmbd, outNorm, output *tensor.Tensor
-	attn                     []attnLayer
-	ffn                      []ffnLayer
-}
+type qwen2 struct{ llama }
 
 func newQwen2(m *Model) (Arch, error) {
 	hp := m.HP
 	b := &binder{m: m}
-	a := &qwen2{hp: hp}
+	a := &qwen2{llama{hp: hp}}
 	a.tokEmbd, a.outNorm, a.output = b.bindOutput(hp)
 	for l := 0; l < hp.NLayer; l++ {
 		a.attn = append(a.attn, b.bindAttn(l, hp)) // binds the q/k/v biases
@@ -29,24 +24,5 @@ func newQwen2(m *Model) (Arch, error) {
 }
 
 func (a *qwen2) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
-	hp := a.hp
-	opts := attnOptions{rope: ropeParams(hp, tensor.RopeNeoX, 0)}
-	x := g.GetRows(a.tokEmbd, b.Tokens)
-	for l := range a.attn {
-		h := rmsNorm(g, x, a.attn[l].norm, hp.NormRMSEps)
-		h = attention(g, b, l, &a.attn[l], h, opts)
-		if l == len(a.attn)-1 {
-			h = selectOutputs(g, b, h)
-			x = selectOutputs(g, b, x)
-		}
-		x = g.Add(h, x)
-		h = rmsNorm(g, x, a.ffn[l].norm, hp.NormRMSEps)
-		h = gatedFFN(g, &a.ffn[l], h, false)
-		x = g.Add(h, x)
-	}
-	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
-	if b.Embed {
-		return x
-	}
-	return g.MulMat(a.output, x)
+	return a.decode(g, b, attnOptions{rope: ropeParams(a.hp, tensor.RopeNeoX, 0)}, nil)
 }

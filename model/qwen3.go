@@ -20,11 +20,8 @@ func init() {
 }
 
 type qwen3 struct {
-	hp                       *HParams
-	moe                      bool
-	tokEmbd, outNorm, output *tensor.Tensor
-	attn                     []attnLayer
-	ffn                      []ffnLayer
+	llama
+	moe bool
 
 	// traceExperts makes Forward keep each layer's expert choice in
 	// expertIDs (readable after Compute); for measurements only.
@@ -39,7 +36,7 @@ func newQwen3(m *Model, moe bool) (Arch, error) {
 		return nil, fmt.Errorf("model: qwen3: %d experts in a dense qwen3 file", hp.NExpert)
 	}
 	b := &binder{m: m}
-	a := &qwen3{hp: hp, moe: moe}
+	a := &qwen3{llama: llama{hp: hp}, moe: moe}
 	a.tokEmbd, a.outNorm, a.output = b.bindOutput(hp)
 	for l := 0; l < hp.NLayer; l++ {
 		at := b.bindAttn(l, hp)
@@ -57,33 +54,18 @@ func newQwen3(m *Model, moe bool) (Arch, error) {
 func (a *qwen3) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 	hp := a.hp
 	opts := attnOptions{rope: ropeParams(hp, tensor.RopeNeoX, 0), eps: hp.NormRMSEps}
+	if !a.moe {
+		return a.decode(g, b, opts, nil)
+	}
 	if a.traceExperts {
 		a.expertIDs = a.expertIDs[:0]
 	}
-	x := g.GetRows(a.tokEmbd, b.Tokens)
-	for l := range a.attn {
-		h := rmsNorm(g, x, a.attn[l].norm, hp.NormRMSEps)
-		h = attention(g, b, l, &a.attn[l], h, opts)
-		if l == len(a.attn)-1 {
-			h = selectOutputs(g, b, h)
-			x = selectOutputs(g, b, x)
+	return a.decode(g, b, opts, func(l int, h *tensor.Tensor) *tensor.Tensor {
+		var ids *tensor.Tensor
+		h = moeFFN(g, &a.ffn[l], h, hp.NExpertUsed, !a.noRenorm, &ids)
+		if a.traceExperts {
+			a.expertIDs = append(a.expertIDs, g.Output(ids))
 		}
-		x = g.Add(h, x)
-		h = rmsNorm(g, x, a.ffn[l].norm, hp.NormRMSEps)
-		if a.moe {
-			var ids *tensor.Tensor
-			h = moeFFN(g, &a.ffn[l], h, hp.NExpertUsed, !a.noRenorm, &ids)
-			if a.traceExperts {
-				a.expertIDs = append(a.expertIDs, g.Output(ids))
-			}
-		} else {
-			h = gatedFFN(g, &a.ffn[l], h, false)
-		}
-		x = g.Add(h, x)
-	}
-	x = rmsNorm(g, x, a.outNorm, hp.NormRMSEps)
-	if b.Embed {
-		return x
-	}
-	return g.MulMat(a.output, x)
+		return h
+	})
 }
