@@ -105,6 +105,12 @@ type step struct {
 	t       *Tensor
 	phase   int8
 	counter atomic.Int64 // next work item, for dynamically shared work
+	// ranges, when set, are the work items split into one contiguous
+	// range per worker (one-column matrix products): a worker walks its
+	// own range from the front and, once done, takes items from the back
+	// of the others' (see claimItem).
+	ranges    []itemRange
+	useRanges bool
 
 	shared    int // bytes of scratch shared by all workers
 	perThread int // bytes of scratch per worker, after the shared part
@@ -123,6 +129,7 @@ func (c *CPU) addStep(t *Tensor, phase int8) *step {
 	c.nsteps++
 	s.t, s.phase = t, phase
 	s.counter.Store(0)
+	s.useRanges = false
 	s.shared, s.perThread = 0, 0
 	s.mm, s.mmid = mulMatPlan{}, mulMatIDLayout{}
 	return s
@@ -144,7 +151,11 @@ func (c *CPU) prepare(g *Graph) {
 				shared = b.Rows() * p.xrs
 				c.addStep(t, 0).mm = p
 			}
-			c.addStep(t, 1).mm = p
+			run := c.addStep(t, 1)
+			run.mm = p
+			if b.ne[1] == 1 {
+				c.splitItems(run, mulMatItems(a, b))
+			}
 		case OpMulMatID:
 			as, b := t.src[0], t.src[1]
 			p := planMulMat(as, b)

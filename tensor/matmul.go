@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
@@ -217,8 +218,72 @@ func (c *CPU) rowAsF32(b *Tensor, i1, i2, i3 int, tmp []float32) []float32 {
 	return row
 }
 
+// mulMatItems is the number of (batch, row chunk) work items of a*b.
+func mulMatItems(a, b *Tensor) int {
+	nchunks := (a.ne[1] + mulMatChunkRows - 1) / mulMatChunkRows
+	return nchunks * b.ne[2] * b.ne[3]
+}
+
+// itemRange is a range [lo, hi) of work items, packed as lo | hi<<32 so
+// that its owner (from the front) and other workers (from the back) can
+// take items with one compare-and-swap. It fills a cache line so that
+// workers draining their own ranges share no line.
+type itemRange struct {
+	v atomic.Uint64
+	_ [56]byte
+}
+
+// splitItems gives each worker a contiguous range of step s's n items.
+// Decoding (one activation column) reads every weight row once and is
+// bound by memory reads: a worker streaming through adjacent rows keeps
+// the hardware prefetchers ahead, where workers taking alternate chunks
+// from one shared counter interleave their streams and bounce the
+// counter's cache line between cores at every chunk.
+func (c *CPU) splitItems(s *step, n int) {
+	if len(s.ranges) < c.n {
+		s.ranges = make([]itemRange, c.n)
+	}
+	for i := 0; i < c.n; i++ {
+		lo, hi := split(n, i, c.n)
+		s.ranges[i].v.Store(uint64(lo) | uint64(hi)<<32)
+	}
+	s.useRanges = true
+}
+
+// claimItem returns the next work item of step s for worker ith, or -1
+// when none is left: from the front of its own range, then from the back
+// of the other workers' ranges (a worker that falls behind is helped).
+func (c *CPU) claimItem(s *step, ith int) int {
+	own := &s.ranges[ith].v
+	for {
+		old := own.Load()
+		lo, hi := uint32(old), uint32(old>>32)
+		if lo >= hi {
+			break
+		}
+		if own.CompareAndSwap(old, uint64(lo+1)|uint64(hi)<<32) {
+			return int(lo)
+		}
+	}
+	for j := 1; j < c.n; j++ {
+		r := &s.ranges[(ith+j)%c.n].v
+		for {
+			old := r.Load()
+			lo, hi := uint32(old), uint32(old>>32)
+			if lo >= hi {
+				break
+			}
+			if r.CompareAndSwap(old, uint64(lo)|uint64(hi-1)<<32) {
+				return int(hi - 1)
+			}
+		}
+	}
+	return -1
+}
+
 // mulMatRun is the product phase: workers take (batch, row chunk) items
-// from a shared counter.
+// from a shared counter, or, for one activation column, from per-worker
+// ranges (claimItem).
 func (c *CPU) mulMatRun(s *step, ith int) {
 	t := s.t
 	a, b := t.src[0], t.src[1]
@@ -229,8 +294,13 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 	tmp := c.threadFloats(s, ith)[b.ne[0]:]
 	dstStride := t.nb[1] / 4
 	for {
-		item := int(s.counter.Add(1)) - 1
-		if item >= total {
+		var item int
+		if s.useRanges {
+			item = c.claimItem(s, ith)
+		} else {
+			item = int(s.counter.Add(1)) - 1
+		}
+		if item < 0 || item >= total {
 			return
 		}
 		batch, chunk := item/nchunks, item%nchunks
