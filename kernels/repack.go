@@ -259,6 +259,7 @@ func repack(f *r16Format, w []byte, rows, k int, fast bool) *RepackedMatrix {
 	strips := (rows + r16Rows - 1) / r16Rows
 	stripBytes := f.stripBytes(nb)
 	buf := make([]byte, strips*stripBytes+63)
+	adviseHugePages(buf)
 	off := (64 - int(addrOf(buf))%64) % 64
 	m := &RepackedMatrix{typ: f.typ, rows: rows, k: k, data: buf[off : off+strips*stripBytes : off+strips*stripBytes]}
 	for s := 0; s < strips; s++ {
