@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/gollm/gollm/quant"
 )
 
 // Kernels for fused attention (the tensor package's flash_attn), which
@@ -195,7 +197,7 @@ func f16RowsGeneric(dst []float32, ldd int, src []byte, lds int, rows, cols int)
 		d := dst[r*ldd : r*ldd+cols]
 		s := src[r*lds : r*lds+2*cols]
 		for i := range d {
-			d[i] = f16ToF32(uint16(s[2*i]) | uint16(s[2*i+1])<<8)
+			d[i] = quant.FP16ToFP32(uint16(s[2*i]) | uint16(s[2*i+1])<<8)
 		}
 	}
 }
@@ -206,7 +208,7 @@ func q8RowsGeneric(dst []float32, ldd int, src []byte, lds int, rows, cols int) 
 		s := src[r*lds : r*lds+cols/32*34]
 		for b := 0; b < cols/32; b++ {
 			blk := s[34*b : 34*b+34]
-			scale := f16ToF32(uint16(blk[0]) | uint16(blk[1])<<8)
+			scale := quant.FP16ToFP32(uint16(blk[0]) | uint16(blk[1])<<8)
 			y := d[32*b : 32*b+32]
 			for i := range y {
 				y[i] = float32(int8(blk[2+i])) * scale

@@ -34,11 +34,11 @@ func dotF16Generic(n int, x, y []byte) float32 {
 	for ; i+8 <= n; i += 8 {
 		xb, yb := x[2*i:2*i+16], y[4*i:4*i+32]
 		for l := range s {
-			s[l] += f16ToF32(binary.LittleEndian.Uint16(xb[2*l:])) * f32At(yb[4*l:])
+			s[l] += quant.FP16ToFP32(binary.LittleEndian.Uint16(xb[2*l:])) * f32At(yb[4*l:])
 		}
 	}
 	for ; i < n; i++ {
-		s[0] += f16ToF32(binary.LittleEndian.Uint16(x[2*i:])) * f32At(y[4*i:])
+		s[0] += quant.FP16ToFP32(binary.LittleEndian.Uint16(x[2*i:])) * f32At(y[4*i:])
 	}
 	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
 }

@@ -109,7 +109,7 @@ func quantizeQ8_0Generic(dst []byte, src []float32) {
 		if amax != 0 {
 			id = 127 / amax
 		}
-		binary.LittleEndian.PutUint16(blk, f32ToF16(d))
+		binary.LittleEndian.PutUint16(blk, quant.FP32ToFP16(d))
 		quantizeBlock32(blk[2:], x, id)
 	}
 }
@@ -124,9 +124,9 @@ func quantizeQ8_1Generic(dst []byte, src []float32) {
 		if amax != 0 {
 			id = 127 / amax
 		}
-		binary.LittleEndian.PutUint16(blk, f32ToF16(d))
+		binary.LittleEndian.PutUint16(blk, quant.FP32ToFP16(d))
 		sum := quantizeBlock32(blk[4:], x, id)
-		binary.LittleEndian.PutUint16(blk[2:], f32ToF16(d*float32(sum)))
+		binary.LittleEndian.PutUint16(blk[2:], quant.FP32ToFP16(d*float32(sum)))
 	}
 }
 

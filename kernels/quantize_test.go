@@ -154,7 +154,7 @@ func TestQuantizeRandom(t *testing.T) {
 					for _, v := range blk[4:36] {
 						sum += int(int8(v))
 					}
-					want := f32ToF16(float32(amax/127) * float32(sum))
+					want := quant.FP32ToFP16(float32(amax/127) * float32(sum))
 					if amax == 0 {
 						want = 0
 					}
