@@ -93,8 +93,9 @@ type Model struct {
 	tmpl    *chat.Template
 	tmplErr error // why the file's template could not be used (a fallback is in tmpl)
 
-	pieceOnce sync.Once
-	pieces    [][]byte // every token's bytes, for grammar filters
+	filterMu sync.Mutex
+	pieces   [][]byte                                  // every token's bytes, for grammar filters (under filterMu)
+	filters  map[*grammar.Grammar]*grammar.TokenFilter // built filters, by grammar
 
 	mu       sync.Mutex
 	def      *Session // the session Model.Generate and Model.Chat use
@@ -208,17 +209,30 @@ func (m *Model) Info() Info {
 	}
 }
 
-// tokenFilter returns a grammar filter over the model's vocabulary.
+// maxFilters bounds the filter cache: a server reuses the grammars it
+// compiled (one per distinct schema), a filter costs tens of MB for a large
+// vocabulary.
+const maxFilters = 8
+
+// tokenFilter returns a grammar filter over the model's vocabulary. Building
+// one walks the whole vocabulary, so filters are kept per grammar and shared
+// by generations (a TokenFilter is immutable; each generation has its own
+// State).
 func (m *Model) tokenFilter(g *grammar.Grammar) (*grammar.TokenFilter, error) {
+	m.filterMu.Lock()
+	defer m.filterMu.Unlock()
+	if f, ok := m.filters[g]; ok {
+		return f, nil
+	}
 	tok := m.m.Tok
-	m.pieceOnce.Do(func() {
+	if m.pieces == nil {
 		m.pieces = make([][]byte, tok.VocabSize())
 		for i := range m.pieces {
 			if !tok.IsControl(int32(i)) {
 				m.pieces[i] = tok.Piece(int32(i), false)
 			}
 		}
-	})
+	}
 	eog := make([]int, 0, len(tok.EOG()))
 	for _, id := range tok.EOG() {
 		eog = append(eog, int(id))
@@ -227,6 +241,10 @@ func (m *Model) tokenFilter(g *grammar.Grammar) (*grammar.TokenFilter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gollm: grammar: %w", err)
 	}
+	if len(m.filters) >= maxFilters || m.filters == nil {
+		m.filters = map[*grammar.Grammar]*grammar.TokenFilter{}
+	}
+	m.filters[g] = f
 	return f, nil
 }
 
