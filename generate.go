@@ -168,6 +168,13 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 	}
 	dec := tok.NewStreamDecoder(false)
 	stops := newStopMatcher(opts.Stop)
+	// flush releases text held back (a partial character, a possible stop
+	// string) when generation ends without a stop string.
+	flush := func() {
+		if s := stops.flush(dec.Flush()); s != "" {
+			yield(Token{ID: -1, Text: s}, nil)
+		}
+	}
 	t1 := time.Now()
 	defer func() { st.GenerateDuration = time.Since(t1) }()
 	for opts.MaxTokens <= 0 || st.GeneratedTokens < opts.MaxTokens {
@@ -197,9 +204,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		st.GeneratedTokens++
 		if tok.IsEOG(id) && !opts.IgnoreEOS {
 			st.StopReason = "eos"
-			if s := stops.flush(dec.Flush()); s != "" {
-				yield(Token{ID: -1, Text: s}, nil)
-			}
+			flush()
 			return
 		}
 		if gf != nil {
@@ -227,9 +232,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		if s.ctx.Pos() == size {
 			if !opts.ContextShift {
 				st.StopReason = "context"
-				if s := stops.flush(dec.Flush()); s != "" {
-					yield(Token{ID: -1, Text: s}, nil)
-				}
+				flush()
 				return
 			}
 			if err := s.shift(keep); err != nil {
@@ -246,9 +249,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		}
 	}
 	st.StopReason = "length"
-	if s := stops.flush(dec.Flush()); s != "" {
-		yield(Token{ID: -1, Text: s}, nil)
-	}
+	flush()
 }
 
 // shift makes room in a full context as llama.cpp does: keep the first keep
