@@ -123,7 +123,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		yield(Token{}, fmt.Errorf("gollm: prompt is %d tokens, the context holds %d (raise the context size)", len(prompt), size))
 		return
 	}
-	sampler, err := model.NewSampler(opts.Sampler)
+	sampler, err := model.NewSamplerFor(opts.Sampler, s.m.m.Tok, size)
 	if err != nil {
 		yield(Token{}, err)
 		return

@@ -28,6 +28,15 @@ type SamplerParams struct {
 	XTCProbability float32 // chance per step of removing top choices; 0: off
 	XTCThreshold   float32 // tokens above this probability are candidates for removal
 
+	// DRY ("don't repeat yourself"; see NewSamplerFor): a token that would
+	// extend a sequence of n ≥ DRYAllowedLength tokens already seen loses
+	// DRYMultiplier·DRYBase^(n−DRYAllowedLength) from its logit.
+	DRYMultiplier       float32  // 0: off
+	DRYBase             float32  // growth per extra repeated token (>= 1)
+	DRYAllowedLength    int      // repeats this long go unpunished
+	DRYPenaltyLastN     int      // tokens of history DRY looks at; -1: the context size, 0: off
+	DRYSequenceBreakers []string // repeats never reach back across these strings
+
 	LogitBias map[int32]float32 // added to the logits before everything else
 	MinKeep   int               // top-p, min-p, typical keep at least this many (default 1)
 	Seed      uint64
@@ -40,6 +49,8 @@ func DefaultSamplerParams() SamplerParams {
 		RepeatPenalty: 1, RepeatLastN: 64,
 		MirostatTau: 5, MirostatEta: 0.1, XTCThreshold: 0.1,
 		MinKeep: 1,
+		DRYBase: 1.75, DRYAllowedLength: 2, DRYPenaltyLastN: -1,
+		DRYSequenceBreakers: DefaultDRYSequenceBreakers(),
 	}
 }
 
@@ -61,7 +72,7 @@ func (p *SamplerParams) Validate() error {
 	case p.XTCProbability < 0 || p.XTCProbability > 1:
 		return fmt.Errorf("sampler: xtc probability %g is outside [0, 1]", p.XTCProbability)
 	}
-	return nil
+	return p.validateDRY()
 }
 
 // Candidate is one token and its logit (and, after softmax, probability).
@@ -72,7 +83,7 @@ type Candidate struct {
 }
 
 // Sampler picks the next token from a row of logits with llama.cpp's chain:
-// logit bias → penalties → top-k → typical → top-p → min-p → XTC →
+// logit bias → penalties → DRY → top-k → typical → top-p → min-p → XTC →
 // temperature → distribution (or mirostat after temperature). It keeps the
 // history the penalties need and reuses its buffers, so Sample allocates
 // nothing.
@@ -84,21 +95,39 @@ type Sampler struct {
 	history []int32 // ring of recent tokens (for penalties)
 	counts  map[int32]int
 	mu      float32 // mirostat state
+	dry     *dry    // nil when DRY is off
 	// Filter, when set, is called with the candidates after the penalties
 	// and before truncation; it removes tokens that may not be sampled (the
 	// grammar hook). It must keep the slice order.
 	Filter func(c []Candidate) []Candidate
 }
 
-// NewSampler returns a sampler for params.
+// NewSampler returns a sampler for params. It is NewSamplerFor without a
+// vocabulary: DRY sequence breakers are an error (DRY without breakers
+// works), and a DRYPenaltyLastN of -1 means the whole history.
 func NewSampler(p SamplerParams) (*Sampler, error) {
+	return NewSamplerFor(p, nil, 0)
+}
+
+// NewSamplerFor returns a sampler for params over a model's vocabulary and
+// context. DRY finds its sequence breakers in the token text of vocab (a
+// walk over the whole vocabulary, done here once, as llama.cpp does when
+// it builds its DRY sampler); contextSize is the window a
+// DRYPenaltyLastN of -1 stands for and bounds larger windows (0: no bound,
+// the whole history). vocab may be nil when DRY is off or has no breakers.
+func NewSamplerFor(p SamplerParams, vocab SamplerVocab, contextSize int) (*Sampler, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	if p.MinKeep < 1 {
 		p.MinKeep = 1
 	}
+	p.DRYSequenceBreakers = slices.Clone(p.DRYSequenceBreakers)
 	s := &Sampler{p: p, counts: map[int32]int{}}
+	var err error
+	if s.dry, err = newDRY(&p, vocab, contextSize); err != nil {
+		return nil, err
+	}
 	s.rng = rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15))
 	s.mu = 2 * p.MirostatTau
 	return s, nil
@@ -111,13 +140,19 @@ func (s *Sampler) Params() SamplerParams { return s.p }
 func (s *Sampler) Reset() {
 	s.history = s.history[:0]
 	clear(s.counts)
+	if s.dry != nil {
+		s.dry.reset()
+	}
 	s.mu = 2 * s.p.MirostatTau
 	s.rng = rand.New(rand.NewPCG(s.p.Seed, s.p.Seed^0x9e3779b97f4a7c15))
 }
 
-// Accept records a token in the penalty history (prompt tokens included, as
-// llama.cpp does).
+// Accept records a token in the penalty and DRY histories (prompt tokens
+// included, as llama.cpp does).
 func (s *Sampler) Accept(tok int32) {
+	if s.dry != nil {
+		s.dry.accept(tok)
+	}
 	n := s.p.RepeatLastN
 	if n == 0 {
 		return
@@ -203,6 +238,9 @@ func (s *Sampler) load(logits []float32) []Candidate {
 			l -= float32(n)*s.p.FrequencyPenalty + s.p.PresencePenalty
 			c[id].Logit = l
 		}
+	}
+	if s.dry != nil {
+		s.dry.apply(c)
 	}
 	s.sorted = false
 	return c

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -238,6 +239,44 @@ func TestSampleAllocatesNothing(t *testing.T) {
 	}
 }
 
+// numberVocab is a vocabulary of n tokens whose texts are their numbers,
+// every tenth followed by a newline.
+func numberVocab(n int) pieceVocab {
+	v := make(pieceVocab, n)
+	for i := range v {
+		v[i] = strconv.Itoa(i)
+		if i%10 == 0 {
+			v[i] += "\n"
+		}
+	}
+	return v
+}
+
+func TestSampleWithDRYAllocatesNothing(t *testing.T) {
+	logits := make([]float32, 32000)
+	for i := range logits {
+		logits[i] = float32(i%97) / 10
+	}
+	p := DefaultSamplerParams()
+	p.DRYMultiplier, p.DRYPenaltyLastN = 0.8, 256
+	s, err := NewSamplerFor(p, numberVocab(len(logits)), 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 600; i++ { // fill the window, with repeats
+		s.Accept(int32(i % 37))
+	}
+	s.Sample(logits)
+	allocs := testing.AllocsPerRun(100, func() {
+		tok := s.Sample(logits)
+		s.Accept(tok)
+		s.Accept(int32(tok % 37))
+	})
+	if allocs > 0 {
+		t.Errorf("Sample with DRY allocated %.1f times per call", allocs)
+	}
+}
+
 var sinkToken int32
 
 func BenchmarkSampleDefault(b *testing.B) {
@@ -248,5 +287,42 @@ func BenchmarkSampleDefault(b *testing.B) {
 	s, _ := NewSampler(DefaultSamplerParams())
 	for b.Loop() {
 		sinkToken = s.Sample(logits)
+	}
+}
+
+// BenchmarkSampleDRY is the default chain with DRY over a full window of
+// 4096 tokens that repeats a 37-token cycle (every Sample runs the
+// Z-algorithm over the whole window).
+func BenchmarkSampleDRY(b *testing.B) {
+	logits := make([]float32, 128256)
+	for i := range logits {
+		logits[i] = float32(math.Sin(float64(i)*0.37)) * 8
+	}
+	p := DefaultSamplerParams()
+	p.DRYMultiplier, p.DRYPenaltyLastN = 0.8, 4096
+	s, err := NewSamplerFor(p, numberVocab(len(logits)), 8192)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 4096; i++ {
+		s.Accept(int32(1 + i%37))
+	}
+	for b.Loop() {
+		sinkToken = s.Sample(logits)
+	}
+}
+
+// BenchmarkNewSamplerDRY is building the breaker table of llama.cpp's
+// default breakers over a 128256-token vocabulary.
+func BenchmarkNewSamplerDRY(b *testing.B) {
+	v := numberVocab(128256)
+	p := DefaultSamplerParams()
+	p.DRYMultiplier = 0.8
+	for b.Loop() {
+		s, err := NewSamplerFor(p, v, 4096)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkToken = int32(len(s.dry.breakers))
 	}
 }
