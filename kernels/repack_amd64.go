@@ -2,7 +2,11 @@
 
 package kernels
 
-import "github.com/gollm/gollm/quant"
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
 
 // Assembly in repack_amd64.s (the packer, q8_0 and q4_0) and
 // repack_kquant_amd64.s (q4_K, q5_K, q6_K).
@@ -36,8 +40,22 @@ func r16GemmQ4_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, 
 //go:noescape
 func r16GemmQ6KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
-// r16Fast says whether this CPU runs the row-interleaved kernels.
-var r16Fast = hasVNNI
+// The AVX2 strip kernels of repack_avx2_amd64.s, same contract; the
+// k-quant ones take at most r16MaxCols columns.
+//
+//go:noescape
+func r16GemmQ4KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+// r16Fast says whether this CPU runs the row-interleaved kernels: AVX-512
+// VNNI, or AVX2 where every repackable type has an AVX2 kernel (Repack
+// and CanRepack take all of r16Formats when r16Fast is set).
+var r16Fast = hasVNNI || hasAVX2 && r16AVX2All()
 
 // r16Impl names one implementation of a strip kernel (for tests and
 // benchmarks).
@@ -50,17 +68,70 @@ type r16Impl struct {
 // first.
 func r16Impls(t quant.Type) []r16Impl {
 	impls := []r16Impl{{"go", r16GemmGeneric}}
+	if hasAVX2 && r16AVX2Types[t] {
+		impls = append(impls, r16Impl{"avx2", r16GemmAVX2})
+	}
 	if hasVNNI && r16AsmTypes[t] {
 		impls = append(impls, r16Impl{"avx512vnni", r16GemmVNNI})
 	}
 	return impls
 }
 
-// r16AsmTypes are the types with an assembly strip kernel.
+// r16AsmTypes are the types with an AVX-512 VNNI strip kernel.
 var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true, quant.Q8_0: true, quant.Q4_0: true}
 
-// r16AsmType says whether type t has an assembly strip kernel.
-func r16AsmType(t quant.Type) bool { return r16AsmTypes[t] }
+// r16AVX2Types are the types with an AVX2 strip kernel.
+var r16AVX2Types = map[quant.Type]bool{quant.Q4K: true, quant.Q8_0: true, quant.Q4_0: true}
+
+// r16AVX2All says whether every repackable type has an AVX2 kernel.
+func r16AVX2All() bool {
+	for _, f := range r16Formats {
+		if !r16AVX2Types[f.typ] {
+			return false
+		}
+	}
+	return true
+}
+
+// r16Asm is the assembly strip kernel r16Gemm runs for a type with one
+// (r16AsmType): VNNI where the CPU has it, else AVX2.
+var r16Asm = func() func(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	if hasVNNI {
+		return r16GemmVNNI
+	}
+	return r16GemmAVX2
+}()
+
+// r16AsmType says whether type t has an assembly strip kernel on this
+// CPU (that r16Gemm runs).
+func r16AsmType(t quant.Type) bool {
+	if hasVNNI {
+		return r16AsmTypes[t]
+	}
+	return hasAVX2 && r16AVX2Types[t]
+}
+
+// r16AsmName names the strip kernel r16Gemm runs for type t.
+func r16AsmName(t quant.Type) string {
+	switch {
+	case !r16Fast || !r16AsmType(t):
+		return "none (plain tiles)"
+	case hasVNNI:
+		return "avx512vnni"
+	}
+	return "avx2"
+}
+
+func init() {
+	// Overrides the names repack.go's init recorded (it knows only VNNI).
+	for _, f := range r16Formats {
+		act := quant.Q8_0
+		if f.actBytes == kqQ8KBytes {
+			act = quant.Q8K
+		}
+		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), r16AsmName(f.typ))
+	}
+}
 
 // r16Pack packs a strip of 16 whole rows (see r16PackGeneric).
 func r16Pack(f *r16Format, dst, src []byte, srcStride, nb int) {
@@ -83,11 +154,11 @@ func r16Pack(f *r16Format, dst, src []byte, srcStride, nb int) {
 
 // r16Gemm runs the strip kernel of f's type (see r16GemmGeneric).
 func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
-	if !r16Fast || !r16AsmTypes[f.typ] {
+	if !r16Fast || !r16AsmType(f.typ) {
 		r16GemmGeneric(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 		return
 	}
-	r16GemmVNNI(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+	r16Asm(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 }
 
 // r16GemmVNNI checks the buffers and calls the assembly kernel of f's type.
@@ -124,5 +195,38 @@ func r16GemmVNNI(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 		}
 	default:
 		panic("kernels: no r16 kernel for " + f.typ.String())
+	}
+}
+
+// r16GemmAVX2 checks the buffers and calls the AVX2 kernel of f's type.
+func r16GemmAVX2(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
+	if cols == 0 {
+		return
+	}
+	if nb == 0 {
+		if !accumulate {
+			for c := 0; c < cols; c++ {
+				clear(dst[c*dstStride : c*dstStride+r16Rows])
+			}
+		}
+		return
+	}
+	acc := 0
+	if accumulate {
+		acc = 1
+	}
+	switch f.typ {
+	case quant.Q8_0:
+		r16GemmQ8_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q4_0:
+		r16GemmQ4_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q4K:
+		for c0 := 0; c0 < cols; c0 += r16MaxCols {
+			n := min(r16MaxCols, cols-c0)
+			r16GemmQ4KAVX2(&strip[0], nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
+		}
+	default:
+		panic("kernels: no AVX2 r16 kernel for " + f.typ.String())
 	}
 }

@@ -1,0 +1,560 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// AVX2 strip kernels on the r16 layout (repack.go), for CPUs without
+// AVX-512 VNNI. Same contract as the VNNI kernels of repack_amd64.s and
+// repack_kquant_amd64.s: for c < cols and r < 16, dst[c·dstStride + r]
+// gets (accumulate = 0) or adds row r of the strip at w (nb ≥ 1 blocks) ·
+// the activation column at y + c·yStride; cols ≥ 1 (at most r16MaxCols
+// for the k-quants, whose per-column sums live on the stack).
+//
+// A word of the sixteen rows is 64 bytes: two ymm registers, rows 0…7 in
+// the low 32 bytes ("half 0") and rows 8…15 in the high ("half 1"). The
+// kernels run one half at a time: each weight register holds four
+// consecutive weights of eight rows, one row per 32-bit lane, as unsigned
+// bytes u; the column's four activation bytes are broadcast to all lanes
+// (VPBROADCASTD from memory, a load without ALU work) and VPMADDUBSW
+// gives, per row, two int16 sums of two products each. These are added
+// in int16 over as many words as cannot saturate (|u·y| ≤ max u·128 per
+// product; VPMADDUBSW saturates each pair at ±32767):
+//
+//	q4_K, q4_0 (u ≤ 15):  2·15·128 = 3840 per pair, 8 words: 30720
+//	q5_K (u ≤ 31):        2·31·128 = 7936 per pair, 4 words: 31744
+//	q6_K (u ≤ 63):        2·63·128 = 16128 per pair, 2 words: 32256
+//
+// and then VPMADDWD adds the pairs to int32, multiplied by the sub-block's
+// scale as word pairs (sc, sc) for the k-quants (by ones for q4_0). q8_0
+// weights are signed: |q| (VPABSB, once per block) is the unsigned
+// operand and the activation takes q's sign (VPSIGNB, per column, the
+// sign read from the strip in memory), 2·128·127 = 32512 per pair, which
+// VPMADDWD widens word by word.
+//
+// Everything per row stays in its lane, as in the VNNI kernels: the
+// weights are unpacked into registers once per block and half and serve
+// every column; nothing is summed across lanes.
+//
+// Register budget (16 ymm), in the column loops:
+//	Y0…Y7   eight weight words of one half (unpacked, unsigned)
+//	Y8…Y13  per-column scratch: two columns at a time, broadcast/product
+//	        and accumulator each (q8_0, q4_0: and the column's d_y)
+//	Y14     constant: int16 ones (q8_0, q4_0)
+//	Y15     constant: 0x0f bytes (unpacking), rows' d (q8_0, q4_0)
+// General registers (all kernels):
+//	SI the block's words, DI column 0's block, R9 yStride, DX dst,
+//	R10 4·dstStride, R11 cols, CX blocks left, BX stack area (32-byte
+//	aligned), R12 column a, AX column b, R13 column's dst or sums,
+//	R14 columns left, R8 scratch
+
+DATA r16x0f<>+0(SB)/4, $0x0f0f0f0f
+GLOBL r16x0f<>(SB), RODATA|NOPTR, $4
+DATA r16x3f<>+0(SB)/4, $0x3f3f3f3f
+GLOBL r16x3f<>(SB), RODATA|NOPTR, $4
+DATA r16x30<>+0(SB)/4, $0x30303030
+GLOBL r16x30<>(SB), RODATA|NOPTR, $4
+DATA r16x10<>+0(SB)/4, $0x10101010
+GLOBL r16x10<>(SB), RODATA|NOPTR, $4
+DATA r16x08<>+0(SB)/4, $0x08080808
+GLOBL r16x08<>(SB), RODATA|NOPTR, $4
+DATA r16xOnes<>+0(SB)/4, $0x00010001
+GLOBL r16xOnes<>(SB), RODATA|NOPTR, $4
+
+// r16xPair+32j (VPSHUFB): byte j of each dword into both of its words,
+// zero-extended: the word pairs (s, s) of VPMADDWD.
+DATA r16xPair<>+0x00(SB)/8, $0x8004800480008000
+DATA r16xPair<>+0x08(SB)/8, $0x800c800c80088008
+DATA r16xPair<>+0x10(SB)/8, $0x8004800480008000
+DATA r16xPair<>+0x18(SB)/8, $0x800c800c80088008
+DATA r16xPair<>+0x20(SB)/8, $0x8005800580018001
+DATA r16xPair<>+0x28(SB)/8, $0x800d800d80098009
+DATA r16xPair<>+0x30(SB)/8, $0x8005800580018001
+DATA r16xPair<>+0x38(SB)/8, $0x800d800d80098009
+DATA r16xPair<>+0x40(SB)/8, $0x8006800680028002
+DATA r16xPair<>+0x48(SB)/8, $0x800e800e800a800a
+DATA r16xPair<>+0x50(SB)/8, $0x8006800680028002
+DATA r16xPair<>+0x58(SB)/8, $0x800e800e800a800a
+DATA r16xPair<>+0x60(SB)/8, $0x8007800780038003
+DATA r16xPair<>+0x68(SB)/8, $0x800f800f800b800b
+DATA r16xPair<>+0x70(SB)/8, $0x8007800780038003
+DATA r16xPair<>+0x78(SB)/8, $0x800f800f800b800b
+GLOBL r16xPair<>(SB), RODATA|NOPTR, $128
+
+// r16xHalves (VPSHUFB): in each 128-bit lane, the low words of the four
+// dwords to bytes 0…7 and the high words to bytes 8…15.
+DATA r16xHalves<>+0x00(SB)/8, $0x0d0c090805040100
+DATA r16xHalves<>+0x08(SB)/8, $0x0f0e0b0a07060302
+DATA r16xHalves<>+0x10(SB)/8, $0x0d0c090805040100
+DATA r16xHalves<>+0x18(SB)/8, $0x0f0e0b0a07060302
+GLOBL r16xHalves<>(SB), RODATA|NOPTR, $32
+
+// R16X_ARGS loads the arguments common to all kernels.
+#define R16X_ARGS                  \
+	MOVQ w+0(FP), SI           \
+	MOVQ nb+8(FP), CX          \
+	MOVQ y+16(FP), DI          \
+	MOVQ yStride+24(FP), R9    \
+	MOVQ cols+32(FP), R11      \
+	MOVQ dst+40(FP), DX        \
+	MOVQ dstStride+48(FP), R10 \
+	SHLQ $2, R10
+
+// R16X_ZERO_DST zeroes the 16 outputs of every column unless accumulate
+// is set. Uses Y8, R13, R14.
+#define R16X_ZERO_DST(done, loop)  \
+	CMPQ accumulate+56(FP), $0 \
+	JNE  done                  \
+	VPXOR Y8, Y8, Y8           \
+	MOVQ DX, R13               \
+	MOVQ R11, R14              \
+loop:                              \
+	VMOVUPS Y8, (R13)          \
+	VMOVUPS Y8, 32(R13)        \
+	ADDQ R10, R13              \
+	DECQ R14                   \
+	JNZ  loop                  \
+done:
+
+// ---- k-quants ----
+//
+// Per block: the sixteen rows' scales and mins become VPMADDWD word pairs
+// on the stack, and d, dmin floats; then, for each half and sub-block, the
+// sub-block's weights are unpacked into Y0…Y7 and every column adds
+// VPMADDWD(Σ VPMADDUBSW, scale pairs) to its int32 sums on the stack
+// (sums of column c, half h at 1152 + 64c + 32h); last, per column, the
+// sums become floats, d·sums − dmin·(Σ mins·bsums) times d_y goes to dst
+// and the sums are zeroed for the next block.
+//
+// Stack area (BX): 0…511 scale pairs of sub-block s, half h at 64s + 32h;
+// 512…1023 mins pairs of sub-block j, half h at 512 + 64j + 32h; 1024 d
+// of half 0, 1056 of half 1; 1088, 1120 dmin; 1152…5247 the sums.
+
+#define KQX_SUMS 1152
+
+// KQX_DMIN sets d (1024 + 32h) and dmin (1088 + 32h) of half h from word
+// 0 (fp16 d in the low, dmin in the high half of each dword).
+#define KQX_DMIN(h)                            \
+	VMOVDQU    (32*(h))(SI), Y8            \
+	VPSHUFB    r16xHalves<>(SB), Y8, Y8    \
+	VPERMQ     $0xd8, Y8, Y8               \
+	VCVTPH2PS  X8, Y9                      \
+	VMOVUPS    Y9, (1024+32*(h))(BX)       \
+	VEXTRACTI128 $1, Y8, X8                \
+	VCVTPH2PS  X8, Y9                      \
+	VMOVUPS    Y9, (1088+32*(h))(BX)
+
+// KQX_PAIRS stores the word pairs of bytes 0…3 of src's dwords to
+// off + 64k + 32h (k = 0…3).
+#define KQX_PAIRS(src, off, h)                       \
+	VPSHUFB r16xPair<>+0x00(SB), src, Y12        \
+	VMOVDQU Y12, ((off)+32*(h))(BX)              \
+	VPSHUFB r16xPair<>+0x20(SB), src, Y12        \
+	VMOVDQU Y12, ((off)+64+32*(h))(BX)           \
+	VPSHUFB r16xPair<>+0x40(SB), src, Y12        \
+	VMOVDQU Y12, ((off)+128+32*(h))(BX)          \
+	VPSHUFB r16xPair<>+0x60(SB), src, Y12        \
+	VMOVDQU Y12, ((off)+192+32*(h))(BX)
+
+// KQX_SCALES decodes the 6-bit scales and mins of half h (words 1…3:
+// bytes s[0…11] of each row): sc0…3 = s[0…3] & 63, mn0…3 = s[4…7] & 63,
+// sc4…7 = s[8…11] & 15 | (s[0…3] >> 6) << 4, mn4…7 = s[8…11] >> 4 |
+// (s[4…7] >> 6) << 4, as word pairs. Uses Y8…Y14.
+#define KQX_SCALES(h)                        \
+	VMOVDQU (64+32*(h))(SI), Y8          \
+	VMOVDQU (128+32*(h))(SI), Y9         \
+	VMOVDQU (192+32*(h))(SI), Y10        \
+	VPBROADCASTD r16x3f<>(SB), Y13       \
+	VPBROADCASTD r16x30<>(SB), Y14       \
+	VPAND   Y13, Y8, Y11                 \
+	KQX_PAIRS(Y11, 0, h)                 \
+	VPAND   Y13, Y9, Y11                 \
+	KQX_PAIRS(Y11, 512, h)               \
+	VPSRLD  $2, Y8, Y8                   \
+	VPAND   Y14, Y8, Y8                  \
+	VPAND   Y15, Y10, Y11                \
+	VPOR    Y8, Y11, Y11                 \
+	KQX_PAIRS(Y11, 256, h)               \
+	VPSRLD  $2, Y9, Y9                   \
+	VPAND   Y14, Y9, Y9                  \
+	VPSRLD  $4, Y10, Y10                 \
+	VPAND   Y15, Y10, Y10                \
+	VPOR    Y9, Y10, Y10                 \
+	KQX_PAIRS(Y10, 768, h)
+
+// KQX_ZERO_SUMS zeroes the sums of all columns. Uses Y8, R13, R14.
+#define KQX_ZERO_SUMS(loop)        \
+	VPXOR Y8, Y8, Y8           \
+	LEAQ KQX_SUMS(BX), R13     \
+	MOVQ R11, R14              \
+loop:                              \
+	VMOVDQU Y8, (R13)          \
+	VMOVDQU Y8, 32(R13)        \
+	ADDQ $64, R13              \
+	DECQ R14                   \
+	JNZ  loop
+
+// KQX_FINISH adds d_y·(d·sums − dmin·Σ_j mn_j·(bsums[2j] + bsums[2j+1]))
+// of every column to dst (for q4_K and q5_K) and zeroes the sums.
+#define KQX_MIN(j)                            \
+	VPBROADCASTD (260+4*(j))(R12), Y8     \
+	VPMADDWD (512+64*(j))(BX), Y8, Y9     \
+	VPMADDWD (512+64*(j)+32)(BX), Y8, Y8  \
+	VPADDD  Y9, Y10, Y10                  \
+	VPADDD  Y8, Y11, Y11
+
+#define KQX_FINISH(loop)                        \
+	MOVQ DI, R12                            \
+	MOVQ DX, R8                             \
+	LEAQ KQX_SUMS(BX), R13                  \
+	MOVQ R11, R14                           \
+	VPXOR Y7, Y7, Y7                        \
+loop:                                           \
+	VPBROADCASTD (260)(R12), Y8             \
+	VPMADDWD 512(BX), Y8, Y10               \
+	VPMADDWD 544(BX), Y8, Y11               \
+	KQX_MIN(1)                              \
+	KQX_MIN(2)                              \
+	KQX_MIN(3)                              \
+	KQX_MIN(4)                              \
+	KQX_MIN(5)                              \
+	KQX_MIN(6)                              \
+	KQX_MIN(7)                              \
+	VCVTDQ2PS (R13), Y0                     \
+	VCVTDQ2PS 32(R13), Y1                   \
+	VMOVDQU Y7, (R13)                       \
+	VMOVDQU Y7, 32(R13)                     \
+	VCVTDQ2PS Y10, Y10                      \
+	VCVTDQ2PS Y11, Y11                      \
+	VMULPS  1024(BX), Y0, Y0                \
+	VMULPS  1056(BX), Y1, Y1                \
+	VFNMADD231PS 1088(BX), Y10, Y0          \
+	VFNMADD231PS 1120(BX), Y11, Y1          \
+	VBROADCASTSS (R12), Y12                 \
+	VMOVUPS (R8), Y2                        \
+	VMOVUPS 32(R8), Y3                      \
+	VFMADD231PS Y12, Y0, Y2                 \
+	VFMADD231PS Y12, Y1, Y3                 \
+	VMOVUPS Y2, (R8)                        \
+	VMOVUPS Y3, 32(R8)                      \
+	ADDQ R9, R12                            \
+	ADDQ R10, R8                            \
+	ADDQ $64, R13                           \
+	DECQ R14                                \
+	JNZ  loop
+
+// KQX_DOT8 sets acc (int16 pairs) to Σ_g VPMADDUBSW(Y(g), the four
+// activations at yp + off + 4g) over g = 0…7, with scratch t.
+#define KQX_DOT8(yp, off, acc, t)           \
+	VPBROADCASTD (off)(yp), acc         \
+	VPMADDUBSW acc, Y0, acc             \
+	VPBROADCASTD (off+4)(yp), t         \
+	VPMADDUBSW t, Y1, t                 \
+	VPADDW  t, acc, acc                 \
+	VPBROADCASTD (off+8)(yp), t         \
+	VPMADDUBSW t, Y2, t                 \
+	VPADDW  t, acc, acc                 \
+	VPBROADCASTD (off+12)(yp), t        \
+	VPMADDUBSW t, Y3, t                 \
+	VPADDW  t, acc, acc                 \
+	VPBROADCASTD (off+16)(yp), t        \
+	VPMADDUBSW t, Y4, t                 \
+	VPADDW  t, acc, acc                 \
+	VPBROADCASTD (off+20)(yp), t        \
+	VPMADDUBSW t, Y5, t                 \
+	VPADDW  t, acc, acc                 \
+	VPBROADCASTD (off+24)(yp), t        \
+	VPMADDUBSW t, Y6, t                 \
+	VPADDW  t, acc, acc                 \
+	VPBROADCASTD (off+28)(yp), t        \
+	VPMADDUBSW t, Y7, t                 \
+	VPADDW  t, acc, acc
+
+// KQX_SUB adds sub-block s of half h of the column at yp (weights in
+// Y0…Y7, 8 words, int16-safe) to its sums at sp.
+#define KQX_SUB(s, h, yp, sp, acc, t)           \
+	KQX_DOT8(yp, 4+32*(s), acc, t)          \
+	VPMADDWD (64*(s)+32*(h))(BX), acc, acc  \
+	VPADDD  (32*(h))(sp), acc, acc          \
+	VMOVDQU acc, (32*(h))(sp)
+
+// ---- q4_K ----
+//
+// Word 4 + 8j + g holds nibble bytes 4g…4g+3 of chunk j: the low nibbles
+// are sub-block 2j, the high nibbles sub-block 2j+1 (shifted down here:
+// VPMADDUBSW needs u ≤ 15).
+
+
+// Q4KX_LOAD unpacks sub-block 2j + p (p = 0: low nibbles, 1: high) of half
+// h into Y0…Y7 (Y15 = 0x0f bytes).
+#define Q4KX_WORD(j, g, h, p, r)                 \
+	VMOVDQU (64*(4+8*(j)+(g))+32*(h))(SI), r \
+	VPSRLW  $(4*(p)), r, r                   \
+	VPAND   Y15, r, r
+
+#define Q4KX_LOAD(j, h, p)        \
+	Q4KX_WORD(j, 0, h, p, Y0) \
+	Q4KX_WORD(j, 1, h, p, Y1) \
+	Q4KX_WORD(j, 2, h, p, Y2) \
+	Q4KX_WORD(j, 3, h, p, Y3) \
+	Q4KX_WORD(j, 4, h, p, Y4) \
+	Q4KX_WORD(j, 5, h, p, Y5) \
+	Q4KX_WORD(j, 6, h, p, Y6) \
+	Q4KX_WORD(j, 7, h, p, Y7)
+
+// KQX_COLS runs sub-block s of half h (weights in Y0…Y7) over all
+// columns, two at a time.
+#define KQX_COLS(s, h, loop, one, done)      \
+	MOVQ DI, R12                         \
+	LEAQ KQX_SUMS(BX), R13               \
+	MOVQ R11, R14                        \
+	SUBQ $2, R14                         \
+	JB   one                             \
+loop:                                        \
+	LEAQ (R12)(R9*1), AX                 \
+	LEAQ 64(R13), R8                     \
+	KQX_SUB(s, h, R12, R13, Y9, Y8)      \
+	KQX_SUB(s, h, AX, R8, Y11, Y10)      \
+	LEAQ (R12)(R9*2), R12                \
+	ADDQ $128, R13                       \
+	SUBQ $2, R14                         \
+	JAE  loop                            \
+one:                                         \
+	CMPQ R14, $-1                        \
+	JNE  done                            \
+	KQX_SUB(s, h, R12, R13, Y9, Y8)      \
+done:
+
+// Q4KX_PASS runs sub-block s = 2j + p of half h over all columns.
+#define Q4KX_PASS(j, h, p, s, loop, one, done) \
+	Q4KX_LOAD(j, h, p)                     \
+	KQX_COLS(s, h, loop, one, done)
+
+// func r16GemmQ4KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4KAVX2(SB), 0, $5280-64
+	R16X_ARGS
+	LEAQ 31(SP), BX
+	ANDQ $~31, BX
+	R16X_ZERO_DST(q4kxZeroed, q4kxZero)
+	KQX_ZERO_SUMS(q4kxZeroSums)
+	VPBROADCASTD r16x0f<>(SB), Y15
+
+q4kxBlock:
+	PREFETCHT0 (2*36*64)(SI)
+	PREFETCHT0 (2*36*64+64)(SI)
+	PREFETCHT0 (2*36*64+128)(SI)
+	PREFETCHT0 (2*36*64+192)(SI)
+	KQX_DMIN(0)
+	KQX_DMIN(1)
+	KQX_SCALES(0)
+	KQX_SCALES(1)
+	Q4KX_PASS(0, 0, 0, 0, q4kxC0, q4kxO0, q4kxD0)
+	Q4KX_PASS(0, 0, 1, 1, q4kxC1, q4kxO1, q4kxD1)
+	Q4KX_PASS(1, 0, 0, 2, q4kxC2, q4kxO2, q4kxD2)
+	Q4KX_PASS(1, 0, 1, 3, q4kxC3, q4kxO3, q4kxD3)
+	Q4KX_PASS(2, 0, 0, 4, q4kxC4, q4kxO4, q4kxD4)
+	Q4KX_PASS(2, 0, 1, 5, q4kxC5, q4kxO5, q4kxD5)
+	Q4KX_PASS(3, 0, 0, 6, q4kxC6, q4kxO6, q4kxD6)
+	Q4KX_PASS(3, 0, 1, 7, q4kxC7, q4kxO7, q4kxD7)
+	Q4KX_PASS(0, 1, 0, 0, q4kxC8, q4kxO8, q4kxD8)
+	Q4KX_PASS(0, 1, 1, 1, q4kxC9, q4kxO9, q4kxD9)
+	Q4KX_PASS(1, 1, 0, 2, q4kxC10, q4kxO10, q4kxD10)
+	Q4KX_PASS(1, 1, 1, 3, q4kxC11, q4kxO11, q4kxD11)
+	Q4KX_PASS(2, 1, 0, 4, q4kxC12, q4kxO12, q4kxD12)
+	Q4KX_PASS(2, 1, 1, 5, q4kxC13, q4kxO13, q4kxD13)
+	Q4KX_PASS(3, 1, 0, 6, q4kxC14, q4kxO14, q4kxD14)
+	Q4KX_PASS(3, 1, 1, 7, q4kxC15, q4kxO15, q4kxD15)
+	KQX_FINISH(q4kxFinish)
+	ADDQ $(36*64), SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4kxBlock
+	VZEROUPPER
+	RET
+
+// ---- q8_0 and q4_0 ----
+//
+// The rows' d (fp16, after the words of all blocks) are converted per
+// block and half (Y15). Per column and half, the block's int32 sums go to
+// float, times d and d_y (VPBROADCASTW of the column's fp16 d, VCVTPH2PS)
+// into dst.
+//
+// q8_0: words g = 0…7 are quants 4g…4g+3; Y0…Y7 = |q|, and each column's
+// broadcast takes q's sign from the strip (VPSIGNB from memory), then
+// VPMADDUBSW and VPMADDWD by ones word by word.
+// q4_0: words g = 0…3 hold nibble bytes 4g…4g+3 (low nibbles: quants
+// 4g…, high: 16 + 4g…); Y0…Y3 = low nibbles, Y4…Y7 = high, so that Y(i)
+// meets activations 4i…4i+3 as in q8_0; u = q + 8 ≤ 15 sums over all
+// eight in int16, and 8·Σy is subtracted: VPMADDUBSW of the bytes 8 with
+// the column's 32 quants, VPMADDWD by ones and a shuffle-and-add network
+// leave it in every lane.
+//
+// Registers as in the header; R8 the rows' d of the block, BX column
+// b's dst; column a uses
+// Y8 (scratch), Y9 (sums), Y10 (d_y), column b Y11, Y12, Y13.
+
+// Q80X_WORD adds word g (weights w, signs at strip offset off) of the
+// column at yp to acc.
+#define Q80X_WORD(g, off, w, yp, acc, t) \
+	VPBROADCASTD (2+4*(g))(yp), t    \
+	VPSIGNB (off)(SI), t, t          \
+	VPMADDUBSW t, w, t               \
+	VPMADDWD Y14, t, t               \
+	VPADDD  t, acc, acc
+
+// Q80X_OUT adds acc (int32 sums of half h of the column at yp) times the
+// rows' d (Y15) and the column's d_y (xdy/ydy scratch) to its outputs at
+// dp.
+#define Q80X_OUT(h, yp, dp, acc, xdy, ydy) \
+	VPBROADCASTW (yp), xdy             \
+	VCVTPH2PS xdy, ydy                 \
+	VCVTDQ2PS acc, acc                 \
+	VMULPS  Y15, acc, acc              \
+	VFMADD213PS (32*(h))(dp), ydy, acc \
+	VMOVUPS acc, (32*(h))(dp)
+
+// Q80X_COL adds half h of the block of the column at yp to dp.
+#define Q80X_COL(h, yp, dp, acc, t, xdy, ydy)    \
+	VPBROADCASTD 2(yp), t                    \
+	VPSIGNB (32*(h))(SI), t, t               \
+	VPMADDUBSW t, Y0, t                      \
+	VPMADDWD Y14, t, acc                     \
+	Q80X_WORD(1, 64+32*(h), Y1, yp, acc, t)  \
+	Q80X_WORD(2, 128+32*(h), Y2, yp, acc, t) \
+	Q80X_WORD(3, 192+32*(h), Y3, yp, acc, t) \
+	Q80X_WORD(4, 256+32*(h), Y4, yp, acc, t) \
+	Q80X_WORD(5, 320+32*(h), Y5, yp, acc, t) \
+	Q80X_WORD(6, 384+32*(h), Y6, yp, acc, t) \
+	Q80X_WORD(7, 448+32*(h), Y7, yp, acc, t) \
+	Q80X_OUT(h, yp, dp, acc, xdy, ydy)
+
+// Q40X_COL is Q80X_COL for q4_0.
+#define Q40X_COL(h, yp, dp, acc, t, xdy, ydy) \
+	KQX_DOT8(yp, 2, acc, t)               \
+	VPMADDWD Y14, acc, acc                \
+	VPBROADCASTD r16x08<>(SB), t          \
+	VPMADDUBSW 2(yp), t, t                \
+	VPMADDWD Y14, t, t                    \
+	VPSHUFD $0x4e, t, ydy                 \
+	VPADDD  ydy, t, t                     \
+	VPSHUFD $0xb1, t, ydy                 \
+	VPADDD  ydy, t, t                     \
+	VPERM2I128 $0x01, t, t, ydy           \
+	VPADDD  ydy, t, t                     \
+	VPSUBD  t, acc, acc                   \
+	Q80X_OUT(h, yp, dp, acc, xdy, ydy)
+
+// X80_COLS runs half h over all columns with col (Q80X_COL or Q40X_COL),
+// two at a time.
+#define X80_COLS(col, h, loop, one, done)            \
+	MOVQ DI, R12                                 \
+	MOVQ DX, R13                                 \
+	MOVQ R11, R14                                \
+	SUBQ $2, R14                                 \
+	JB   one                                     \
+loop:                                                \
+	LEAQ (R12)(R9*1), AX                         \
+	LEAQ (R13)(R10*1), BX                        \
+	col(h, R12, R13, Y9, Y8, X10, Y10)           \
+	col(h, AX, BX, Y12, Y11, X13, Y13)           \
+	LEAQ (R12)(R9*2), R12                        \
+	LEAQ (R13)(R10*2), R13                       \
+	SUBQ $2, R14                                 \
+	JAE  loop                                    \
+one:                                                 \
+	CMPQ R14, $-1                                \
+	JNE  done                                    \
+	col(h, R12, R13, Y9, Y8, X10, Y10)           \
+done:
+
+// Q80X_SETUP loads the arguments of a q8_0/q4_0 kernel (words per
+// block: words), R8 = the scales, zeroes dst unless accumulating and sets
+// Y14 = int16 ones.
+#define Q80X_SETUP(words, zdone, zloop) \
+	R16X_ARGS                       \
+	IMUL3Q $(64*(words)), CX, R8    \
+	ADDQ SI, R8                     \
+	R16X_ZERO_DST(zdone, zloop)     \
+	VPBROADCASTD r16xOnes<>(SB), Y14
+
+// Q80X_ABS sets Y0…Y7 to |q| of half h.
+#define Q80X_ABS(h)                 \
+	VPABSB (32*(h))(SI), Y0     \
+	VPABSB (64+32*(h))(SI), Y1  \
+	VPABSB (128+32*(h))(SI), Y2 \
+	VPABSB (192+32*(h))(SI), Y3 \
+	VPABSB (256+32*(h))(SI), Y4 \
+	VPABSB (320+32*(h))(SI), Y5 \
+	VPABSB (384+32*(h))(SI), Y6 \
+	VPABSB (448+32*(h))(SI), Y7
+
+// func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ8_0AVX2(SB), NOSPLIT, $0-64
+	Q80X_SETUP(8, q80xZeroed, q80xZero)
+
+q80xBlock:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
+	PREFETCHT0 1152(SI)
+	PREFETCHT0 1216(SI)
+	PREFETCHT0 1280(SI)
+	PREFETCHT0 1344(SI)
+	PREFETCHT0 1408(SI)
+	PREFETCHT0 1472(SI)
+	PREFETCHT0 64(R8)
+	VCVTPH2PS (R8), Y15
+	Q80X_ABS(0)
+	X80_COLS(Q80X_COL, 0, q80xC0, q80xO0, q80xD0)
+	VCVTPH2PS 16(R8), Y15
+	Q80X_ABS(1)
+	X80_COLS(Q80X_COL, 1, q80xC1, q80xO1, q80xD1)
+	ADDQ $512, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80xBlock
+	VZEROUPPER
+	RET
+
+// Q40X_LOAD sets Y0…Y3 to the low nibbles of half h, Y4…Y7 to the high
+// ones. Uses Y13.
+#define Q40X_LOAD(h)                   \
+	VPBROADCASTD r16x0f<>(SB), Y13 \
+	VMOVDQU (32*(h))(SI), Y4       \
+	VMOVDQU (64+32*(h))(SI), Y5    \
+	VMOVDQU (128+32*(h))(SI), Y6   \
+	VMOVDQU (192+32*(h))(SI), Y7   \
+	VPAND   Y13, Y4, Y0            \
+	VPAND   Y13, Y5, Y1            \
+	VPAND   Y13, Y6, Y2            \
+	VPAND   Y13, Y7, Y3            \
+	VPSRLW  $4, Y4, Y4             \
+	VPSRLW  $4, Y5, Y5             \
+	VPSRLW  $4, Y6, Y6             \
+	VPSRLW  $4, Y7, Y7             \
+	VPAND   Y13, Y4, Y4            \
+	VPAND   Y13, Y5, Y5            \
+	VPAND   Y13, Y6, Y6            \
+	VPAND   Y13, Y7, Y7
+
+// func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4_0AVX2(SB), NOSPLIT, $0-64
+	Q80X_SETUP(4, q40xZeroed, q40xZero)
+
+q40xBlock:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 576(SI)
+	PREFETCHT0 640(SI)
+	PREFETCHT0 704(SI)
+	PREFETCHT0 64(R8)
+	VCVTPH2PS (R8), Y15
+	Q40X_LOAD(0)
+	X80_COLS(Q40X_COL, 0, q40xC0, q40xO0, q40xD0)
+	VCVTPH2PS 16(R8), Y15
+	Q40X_LOAD(1)
+	X80_COLS(Q40X_COL, 1, q40xC1, q40xO1, q40xD1)
+	ADDQ $256, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q40xBlock
+	VZEROUPPER
+	RET
