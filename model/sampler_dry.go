@@ -49,17 +49,15 @@ func (p *SamplerParams) dryEnabled() bool {
 	return p.DRYMultiplier != 0 && p.DRYBase >= 1 && p.DRYPenaltyLastN != 0
 }
 
-// validateDRY reports a DRY setting outside its domain. The settings are
-// checked only when DRY is on (DRYMultiplier not 0), so the zero value stays
-// valid.
+// validateDRY reports a DRY setting outside its domain. The base is
+// checked only when DRY is on (DRYMultiplier not 0), so that the zero value
+// stays valid.
 func (p *SamplerParams) validateDRY() error {
 	m := float64(p.DRYMultiplier)
 	switch {
 	case math.IsNaN(m) || math.IsInf(m, 0) || m < 0:
 		return fmt.Errorf("sampler: DRY multiplier %g must be a finite number >= 0", p.DRYMultiplier)
-	case m == 0:
-		return nil
-	case math.IsNaN(float64(p.DRYBase)) || math.IsInf(float64(p.DRYBase), 0) || p.DRYBase < 1:
+	case m != 0 && (math.IsNaN(float64(p.DRYBase)) || math.IsInf(float64(p.DRYBase), 0) || p.DRYBase < 1):
 		return fmt.Errorf("sampler: DRY base %g must be a finite number >= 1", p.DRYBase)
 	case p.DRYAllowedLength < 0:
 		return fmt.Errorf("sampler: DRY allowed length %d is negative", p.DRYAllowedLength)

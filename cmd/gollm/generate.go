@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -60,6 +61,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.Var((*float32Flag)(&sp.MirostatEta), "mirostat-lr", "mirostat learning rate (eta)")
 	fs.Var((*float32Flag)(&sp.XTCProbability), "xtc-probability", "XTC removal probability (0: off)")
 	fs.Var((*float32Flag)(&sp.XTCThreshold), "xtc-threshold", "XTC probability threshold")
+	registerDRYFlags(fs, &sp)
 	fs.Int64Var(&seed, "seed", -1, "random `seed` (-1: random)")
 	fs.Var(&stops, "stop", "stop generation at this `string` (repeatable)")
 	fs.BoolVar(&ignoreEOS, "ignore-eos", false, "keep generating after end-of-text tokens")
@@ -92,6 +94,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(pos) == 1 {
 		prompt = pos[0]
+	}
+	if err := sp.Validate(); err != nil {
+		return usageErrorf("%s", strings.TrimPrefix(err.Error(), "sampler: "))
 	}
 	g, err := loadGrammar(grammarFile, schemaFile, anyJSON)
 	if err != nil {
@@ -238,6 +243,41 @@ func (f *float32Flag) Set(s string) error {
 		return fmt.Errorf("not a number: %q", s)
 	}
 	*f = float32Flag(v)
+	return nil
+}
+
+// registerDRYFlags adds llama.cpp's DRY sampler flags, writing into sp.
+func registerDRYFlags(fs *flag.FlagSet, sp *gollm.SamplerParams) {
+	fs.Var((*float32Flag)(&sp.DRYMultiplier), "dry-multiplier", "DRY repetition penalty multiplier (0: off)")
+	fs.Var((*float32Flag)(&sp.DRYBase), "dry-base", "DRY penalty growth per repeated token (>= 1)")
+	fs.IntVar(&sp.DRYAllowedLength, "dry-allowed-length", sp.DRYAllowedLength, "repeats up to this many `tokens` go unpenalised by DRY")
+	fs.IntVar(&sp.DRYPenaltyLastN, "dry-penalty-last-n", sp.DRYPenaltyLastN, "`tokens` of history DRY looks at (-1: the context size, 0: off)")
+	fs.Var(&breakerFlag{dst: &sp.DRYSequenceBreakers}, "dry-sequence-breaker",
+		"DRY sequence breaker `string` (repeatable; the first use drops the defaults \\n, :, \", *; \"none\" drops them all)")
+}
+
+// breakerFlag is --dry-sequence-breaker as llama.cpp has it: the first use
+// replaces the default breakers, "none" clears the list.
+type breakerFlag struct {
+	dst     *[]string
+	cleared bool
+}
+
+func (f *breakerFlag) String() string {
+	if f.dst == nil {
+		return ""
+	}
+	return fmt.Sprintf("%q", *f.dst)
+}
+
+func (f *breakerFlag) Set(v string) error {
+	if !f.cleared || v == "none" {
+		*f.dst = nil
+		f.cleared = true
+	}
+	if v != "none" {
+		*f.dst = append(*f.dst, v)
+	}
 	return nil
 }
 
