@@ -1,10 +1,10 @@
-//go:build noasm || !amd64
+//go:build noasm || !(amd64 || arm64)
 
 package kernels
 
 import "github.com/gollm/gollm/quant"
 
-// Without the amd64 assembly there is no row-interleaved kernel worth
+// Without the amd64 or arm64 assembly there is no row-interleaved kernel worth
 // using: Repack declines and the driver keeps the plain layout. The Go
 // twins still run for tests.
 

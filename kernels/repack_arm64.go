@@ -1,0 +1,128 @@
+//go:build !noasm
+
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// The arm64 strip kernels of the row-interleaved layout, for CPUs with the
+// dotprod extension (SDOT): q8_0 and q4_0 in repack_arm64.s. Without
+// dotprod there is no strip kernel worth using: r16Fast is false, Repack
+// declines and the driver keeps the plain layout. The packer is the Go one.
+
+// r16GemmQ8_0DotProd is the q8_0 core: for c < cols and r < 16,
+// dst[c·dstStride + r] gets (accumulate = 0) or adds the dot product of row
+// r of the nb blocks of q8_0 words at w (their fp16 scales at sc, 32 bytes
+// per block) with the activation column at y + c·yStride. cols ≥ 1,
+// nb ≥ 1.
+//
+//go:noescape
+func r16GemmQ8_0DotProd(w, sc *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+// r16DecodeQ4_0 writes the words of nb q4_0 blocks of a strip at src as
+// q8_0 words of signed bytes (512 bytes per block) to dst.
+//
+//go:noescape
+func r16DecodeQ4_0(dst, src *byte, nb int)
+
+// r16Fast says whether this CPU runs the row-interleaved kernels.
+var r16Fast = hasDotProd
+
+// r16Impl names one implementation of a strip kernel (for tests and
+// benchmarks).
+type r16Impl struct {
+	name string
+	f    func(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool)
+}
+
+// r16Impls lists the strip kernels of type t this CPU runs, the Go twin
+// first.
+func r16Impls(t quant.Type) []r16Impl {
+	impls := []r16Impl{{"go", r16GemmGeneric}}
+	if hasDotProd && r16AsmTypes[t] {
+		impls = append(impls, r16Impl{"dotprod", r16GemmDotProd})
+	}
+	return impls
+}
+
+// r16AsmTypes are the types with an assembly strip kernel.
+var r16AsmTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4_0: true}
+
+// r16AsmType says whether type t has an assembly strip kernel.
+func r16AsmType(t quant.Type) bool { return r16AsmTypes[t] }
+
+func init() {
+	// repack.go's init names the x86 kernel; name the arm64 one instead.
+	for _, f := range r16Formats {
+		if !r16Fast || !r16AsmTypes[f.typ] {
+			continue
+		}
+		act := quant.Q8_0
+		if f.actBytes == kqQ8KBytes {
+			act = quant.Q8K
+		}
+		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), "dotprod")
+	}
+}
+
+// r16Pack packs a strip of 16 whole rows (see r16PackGeneric).
+func r16Pack(f *r16Format, dst, src []byte, srcStride, nb int) {
+	r16PackGeneric(f, dst, src, srcStride, nb, r16Rows)
+}
+
+// r16Gemm runs the strip kernel of f's type (see r16GemmGeneric).
+func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	if !r16Fast || !r16AsmTypes[f.typ] {
+		r16GemmGeneric(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+		return
+	}
+	r16GemmDotProd(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+}
+
+// r16ChunkQ8 is the most q8_0 blocks (512 bytes of words each) one call of
+// the q8_0 core takes: 16 KiB of words, which stay in the first-level
+// cache while every pair of columns reads them.
+const r16ChunkQ8 = 32
+
+// r16GemmDotProd checks the buffers and runs the dotprod kernel of f's
+// type over chunks of blocks.
+func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
+	if cols == 0 {
+		return
+	}
+	if nb == 0 {
+		if !accumulate {
+			for c := 0; c < cols; c++ {
+				clear(dst[c*dstStride : c*dstStride+r16Rows])
+			}
+		}
+		return
+	}
+	acc := 0
+	if accumulate {
+		acc = 1
+	}
+	words := nb * 64 * f.dwords // the scales follow the words
+	switch f.typ {
+	case quant.Q8_0:
+		for b0 := 0; b0 < nb; b0 += r16ChunkQ8 {
+			n := min(r16ChunkQ8, nb-b0)
+			r16GemmQ8_0DotProd(&strip[b0*512], &strip[words+32*b0], n, &y[b0*bytesQ8_0], yStride, cols, &dst[0], dstStride, acc)
+			acc = 1
+		}
+	case quant.Q4_0:
+		var buf [r16ChunkQ8 * 512]byte
+		for b0 := 0; b0 < nb; b0 += r16ChunkQ8 {
+			n := min(r16ChunkQ8, nb-b0)
+			r16DecodeQ4_0(&buf[0], &strip[b0*256], n)
+			r16GemmQ8_0DotProd(&buf[0], &strip[words+32*b0], n, &y[b0*bytesQ8_0], yStride, cols, &dst[0], dstStride, acc)
+			acc = 1
+		}
+	default:
+		panic("kernels: no r16 kernel for " + f.typ.String())
+	}
+}
