@@ -141,6 +141,37 @@ func (s *sampling) applyOption(k string, v any) error {
 		err = optFloatRange(k, v, &p.MirostatTau, 0, math.MaxFloat32)
 	case "mirostat_eta":
 		err = optFloatRange(k, v, &p.MirostatEta, 0, math.MaxFloat32)
+	case "dry_multiplier":
+		err = optFloatRange(k, v, &p.DRYMultiplier, 0, math.MaxFloat32)
+	case "dry_base":
+		var f float32
+		if err = optFloatRange(k, v, &f, -math.MaxFloat32, math.MaxFloat32); err == nil {
+			if f < 1 {
+				f = gollm.DefaultSamplerParams().DRYBase // llama-server's rule
+			}
+			p.DRYBase = f
+		}
+	case "dry_allowed_length":
+		var n int
+		if n, err = optInt(k, v); err == nil {
+			if n < 0 {
+				return badParam("options."+k, "option %s must not be negative (got %d)", k, n)
+			}
+			p.DRYAllowedLength = n
+		}
+	case "dry_penalty_last_n":
+		var n int
+		if n, err = optInt(k, v); err == nil {
+			if n < -1 {
+				return badParam("options."+k, "option %s must be -1 (the context size) or at least 0 (got %d)", k, n)
+			}
+			p.DRYPenaltyLastN = n
+		}
+	case "dry_sequence_breakers":
+		var b []string
+		if b, err = dryBreakers(k, v); err == nil {
+			p.DRYSequenceBreakers = b
+		}
 	case "seed":
 		var n int
 		if n, err = optInt(k, v); err == nil {
@@ -232,6 +263,90 @@ func optStrings(k string, v any) ([]string, error) {
 		return out, nil
 	}
 	return nil, badParam("options."+k, "option %s must be an array of strings, not %s", k, jsonKind(v))
+}
+
+// dryBreakers reads dry_sequence_breakers as llama-server does: a
+// non-empty array of strings, of which empty strings are skipped.
+func dryBreakers(k string, v any) ([]string, error) {
+	var all []string
+	switch x := v.(type) {
+	case []string:
+		all = x
+	case []any:
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, badParam("options."+k, "option %s must be a non-empty array of strings", k)
+			}
+			all = append(all, s)
+		}
+	default:
+		return nil, badParam("options."+k, "option %s must be a non-empty array of strings, not %s", k, jsonKind(v))
+	}
+	if len(all) == 0 {
+		return nil, badParam("options."+k, "option %s must be a non-empty array of strings", k)
+	}
+	if len(all) > maxStops {
+		return nil, badParam("options."+k, "option %s has %d entries, at most %d are allowed", k, len(all), maxStops)
+	}
+	out := make([]string, 0, len(all))
+	for _, s := range all {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// drySampling are llama-server's DRY fields of a request body (in
+// /v1/completions and /v1/chat/completions, as llama-server takes them).
+// Embed it in a request struct and call apply after the other sampling
+// fields.
+type drySampling struct {
+	DryMultiplier       json.RawMessage `json:"dry_multiplier"`
+	DryBase             json.RawMessage `json:"dry_base"`
+	DryAllowedLength    json.RawMessage `json:"dry_allowed_length"`
+	DryPenaltyLastN     json.RawMessage `json:"dry_penalty_last_n"`
+	DrySequenceBreakers json.RawMessage `json:"dry_sequence_breakers"`
+}
+
+// apply sets the DRY fields present in the request over s. Errors name
+// the request field.
+func (d *drySampling) apply(s *sampling) error {
+	opts := map[string]any{}
+	for _, f := range []struct {
+		key string
+		raw json.RawMessage
+	}{
+		{"dry_multiplier", d.DryMultiplier},
+		{"dry_base", d.DryBase},
+		{"dry_allowed_length", d.DryAllowedLength},
+		{"dry_penalty_last_n", d.DryPenaltyLastN},
+		{"dry_sequence_breakers", d.DrySequenceBreakers},
+	} {
+		if len(f.raw) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(string(f.raw)))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return badParam(f.key, "%s: %v", f.key, err)
+		}
+		if v != nil {
+			opts[f.key] = v
+		}
+	}
+	if err := s.applyOptions(opts); err != nil {
+		if he, ok := err.(*httpError); ok && strings.HasPrefix(he.param, "options.") {
+			c := *he
+			c.param = strings.TrimPrefix(he.param, "options.")
+			c.msg = strings.TrimPrefix(c.msg, "option ")
+			return &c
+		}
+		return err
+	}
+	return nil
 }
 
 func jsonKind(v any) string {
