@@ -9,6 +9,7 @@ import (
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/chat"
+	"github.com/gollm/gollm/chat/toolcall"
 	"github.com/gollm/gollm/server/store"
 )
 
@@ -178,15 +179,41 @@ func renderChat(r *runner, msgs []chat.Message, opts gollm.ChatOptions) (string,
 	return r.tmpl.Render(msgs, o)
 }
 
-// chatPrompt returns a promptFunc rendering msgs with the chat template.
-func chatPrompt(msgs []chat.Message, opts gollm.ChatOptions) promptFunc {
+// chatPrompt returns a promptFunc rendering msgs with the chat template;
+// the rendered text goes to *rendered (when not nil).
+func chatPrompt(msgs []chat.Message, opts gollm.ChatOptions, rendered *string) promptFunc {
 	return func(r *runner) ([]int32, error) {
 		text, err := renderChat(r, msgs, opts)
 		if err != nil {
 			return nil, badRequest("applying the chat template: %v", err)
 		}
+		if rendered != nil {
+			*rendered = text
+		}
 		return r.model.Tokenize(text, true), nil
 	}
+}
+
+// replyParser returns the parser that splits a reply generated from a
+// prompt rendered with r's chat template into content, thinking and (when
+// tools were offered) tool calls. Without splitThinking the reasoning
+// markers stay in the content.
+func replyParser(r *runner, prompt string, tools []chat.Tool, splitThinking bool) *toolcall.Parser {
+	syn := toolcall.Detect(r.tmpl.Source())
+	if !splitThinking {
+		syn.ThinkOpen, syn.ThinkClose = "", ""
+	}
+	return toolcall.New(toolcall.Options{Syntax: syn, Tools: tools, InThinking: toolcall.StartsInThinking(prompt, syn)})
+}
+
+// runParsed is run with each piece split by p; emit gets what each piece
+// settled (often nothing, while a marker may be starting) and, at the end,
+// what p held back.
+func (j *job) runParsed(p *toolcall.Parser, emit func(d toolcall.Delta) error) error {
+	if err := j.run(func(piece string) error { return emit(p.Add(piece)) }); err != nil {
+		return err
+	}
+	return emit(p.Finish())
 }
 
 // hasTemplate reports whether the model brings a chat template (its own

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/chat"
+	"github.com/gollm/gollm/chat/toolcall"
 	"github.com/gollm/gollm/server/store"
 )
 
@@ -52,10 +53,14 @@ type ollamaMessage struct {
 }
 
 type ollamaToolCall struct {
-	Function struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	} `json:"function"`
+	ID       string             `json:"id,omitempty"`
+	Function ollamaToolFunction `json:"function"`
+}
+
+type ollamaToolFunction struct {
+	Index     int             `json:"index"`
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
 }
 
 type ollamaTool struct {
@@ -81,6 +86,7 @@ type ollamaGenerateResponse struct {
 	Model      string    `json:"model"`
 	CreatedAt  time.Time `json:"created_at"`
 	Response   string    `json:"response"`
+	Thinking   string    `json:"thinking,omitempty"`
 	Done       bool      `json:"done"`
 	DoneReason string    `json:"done_reason,omitempty"`
 	Context    []int32   `json:"context,omitempty"`
@@ -217,6 +223,8 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, req *ollamaGen
 	if req.System != nil {
 		system = *req.System
 	}
+	templated := false // the prompt went through the chat template
+	var rendered string
 	prompt := func(run *runner) ([]int32, error) {
 		tok := run.model.Tokenizer()
 		var text string
@@ -233,7 +241,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, req *ollamaGen
 			if err != nil {
 				return nil, badRequest("applying the chat template: %v", err)
 			}
-			text = t
+			text, rendered, templated = t, t, true
 		default:
 			// No template: Ollama's default passes the prompt through.
 			text = req.Prompt
@@ -254,20 +262,33 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, req *ollamaGen
 
 	stream := req.Stream == nil || *req.Stream
 	out := &ndjsonWriter{w: w}
-	var text strings.Builder
-	err = j.run(func(piece string) error {
+	// A templated prompt's reply has its thinking split off (and dropped
+	// with think false); a raw prompt's reply is passed through.
+	parser := toolcall.New(toolcall.Options{})
+	if templated {
+		parser = replyParser(j.r, rendered, nil, true)
+	}
+	var text, thinking strings.Builder
+	err = j.runParsed(parser, func(d toolcall.Delta) error {
+		if think == chat.ThinkingOff {
+			d.Thinking = ""
+		}
 		if !stream {
-			text.WriteString(piece)
+			text.WriteString(d.Content)
+			thinking.WriteString(d.Thinking)
 			return nil
 		}
-		return out.send(ollamaGenerateResponse{Model: req.Model, CreatedAt: time.Now().UTC(), Response: piece})
+		if d.Content == "" && d.Thinking == "" {
+			return nil
+		}
+		return out.send(ollamaGenerateResponse{Model: req.Model, CreatedAt: time.Now().UTC(), Response: d.Content, Thinking: d.Thinking})
 	})
 	if err != nil {
 		out.fail(err)
 		return nil
 	}
 	final := ollamaGenerateResponse{
-		Model: req.Model, CreatedAt: time.Now().UTC(), Response: text.String(), Done: true,
+		Model: req.Model, CreatedAt: time.Now().UTC(), Response: text.String(), Thinking: thinking.String(), Done: true,
 		DoneReason: j.doneReason(), Context: append(j.prompt, j.ids...), ollamaMetrics: j.ollamaMetrics(),
 	}
 	if !stream {
@@ -289,12 +310,19 @@ func chatMessages(in []ollamaMessage) ([]chat.Message, error) {
 			return nil, badParam("messages", "message %d has no role", i)
 		}
 		cm := chat.Message{Role: m.Role, Content: m.Content, ReasoningContent: m.Thinking, Name: m.ToolName}
-		for _, tc := range m.ToolCalls {
+		for k, tc := range m.ToolCalls {
 			args := strings.TrimSpace(string(tc.Function.Arguments))
+			var text string
+			if strings.HasPrefix(args, `"`) && json.Unmarshal([]byte(args), &text) == nil {
+				args = strings.TrimSpace(text) // arguments sent as JSON text
+			}
 			if args == "" || args == "null" {
 				args = "{}"
 			}
-			cm.ToolCalls = append(cm.ToolCalls, chat.ToolCall{Name: tc.Function.Name, Arguments: args})
+			if !strings.HasPrefix(args, "{") || !json.Valid([]byte(args)) {
+				return nil, badParam("messages", "message %d: tool call %d: arguments must be a JSON object", i, k)
+			}
+			cm.ToolCalls = append(cm.ToolCalls, chat.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: args})
 		}
 		out = append(out, cm)
 	}
@@ -368,34 +396,60 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, req *ollamaChatReq
 		return nil
 	}
 	msgs = withDefaultSystem(msgs, ref.System)
-	j, err := s.newJob(r, ref, samp, keepAlive, format, chatPrompt(msgs, gollm.ChatOptions{Tools: chatTools(req.Tools), Thinking: think}))
+	tools := chatTools(req.Tools)
+	var rendered string
+	j, err := s.newJob(r, ref, samp, keepAlive, format, chatPrompt(msgs, gollm.ChatOptions{Tools: tools, Thinking: think}, &rendered))
 	if err != nil {
 		return err
 	}
 	defer j.finish()
 
+	// Tool calls are parsed out of the reply (unless a format constrains
+	// it to JSON of its own); thinking goes to message.thinking, or is
+	// dropped with think false, as Ollama does.
+	if format != nil {
+		tools = nil
+	}
+	parser := replyParser(j.r, rendered, tools, true)
 	stream := req.Stream == nil || *req.Stream
 	out := &ndjsonWriter{w: w}
-	var text strings.Builder
-	err = j.run(func(piece string) error {
+	var text, thinking strings.Builder
+	var calls []ollamaToolCall
+	err = j.runParsed(parser, func(d toolcall.Delta) error {
+		if think == chat.ThinkingOff {
+			d.Thinking = ""
+		}
+		var dc []ollamaToolCall
+		for _, c := range d.Calls {
+			dc = append(dc, ollamaToolCall{Function: ollamaToolFunction{Index: len(calls) + len(dc), Name: c.Name, Arguments: json.RawMessage(c.Arguments)}})
+		}
 		if !stream {
-			text.WriteString(piece)
+			text.WriteString(d.Content)
+			thinking.WriteString(d.Thinking)
+			calls = append(calls, dc...)
 			return nil
 		}
-		return out.send(ollamaChatResponse{Model: req.Model, CreatedAt: time.Now().UTC(), Message: ollamaMessage{Role: "assistant", Content: piece}})
+		calls = append(calls, dc...)
+		if d.Empty() {
+			return nil
+		}
+		return out.send(ollamaChatResponse{Model: req.Model, CreatedAt: time.Now().UTC(),
+			Message: ollamaMessage{Role: "assistant", Content: d.Content, Thinking: d.Thinking, ToolCalls: dc}})
 	})
 	if err != nil {
 		out.fail(err)
 		return nil
 	}
 	final := ollamaChatResponse{
-		Model: req.Model, CreatedAt: time.Now().UTC(), Message: ollamaMessage{Role: "assistant", Content: text.String()},
+		Model: req.Model, CreatedAt: time.Now().UTC(), Message: ollamaMessage{Role: "assistant"},
 		Done: true, DoneReason: j.doneReason(), ollamaMetrics: j.ollamaMetrics(),
 	}
 	if !stream {
+		final.Message = ollamaMessage{Role: "assistant", Content: text.String(), Thinking: thinking.String(), ToolCalls: calls}
 		writeJSON(w, http.StatusOK, final)
 		return nil
 	}
+	// The streamed chunks carried the parts; the last one is empty.
 	out.send(final)
 	return nil
 }

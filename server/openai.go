@@ -15,6 +15,7 @@ import (
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/chat"
+	"github.com/gollm/gollm/chat/toolcall"
 	"github.com/gollm/gollm/server/store"
 )
 
@@ -61,11 +62,15 @@ type oaiSampling struct {
 }
 
 type oaiChatRequest struct {
-	Model              string         `json:"model"`
-	Messages           []oaiMessage   `json:"messages"`
-	Stream             bool           `json:"stream"`
-	Tools              []ollamaTool   `json:"tools"`
-	ChatTemplateKwargs map[string]any `json:"chat_template_kwargs"`
+	Model              string          `json:"model"`
+	Messages           []oaiMessage    `json:"messages"`
+	Stream             bool            `json:"stream"`
+	Tools              []ollamaTool    `json:"tools"`
+	ToolChoice         json.RawMessage `json:"tool_choice"`
+	ChatTemplateKwargs map[string]any  `json:"chat_template_kwargs"`
+	// ReasoningFormat is llama-server's: "none" leaves the thinking in
+	// the content; anything else moves it to reasoning_content.
+	ReasoningFormat string `json:"reasoning_format"`
 	oaiSampling
 }
 
@@ -355,21 +360,43 @@ func (s *Server) oaiChat(w http.ResponseWriter, r *http.Request, req *oaiChatReq
 	if err != nil {
 		return err
 	}
+	tools := chatTools(req.Tools)
+	var rendered string
 	j, err := s.oaiJob(r, ref, &req.oaiSampling, chatPrompt(withDefaultSystem(msgs, ref.System), gollm.ChatOptions{
-		Tools: chatTools(req.Tools), TemplateVars: req.ChatTemplateKwargs,
-	}))
+		Tools: tools, TemplateVars: req.ChatTemplateKwargs,
+	}, &rendered))
 	if err != nil {
 		return err
 	}
 	defer j.finish()
 
+	// Calls are parsed unless tool_choice is "none" or a response format
+	// constrains the reply; thinking goes to reasoning_content, as
+	// llama-server does.
+	if strings.TrimSpace(string(req.ToolChoice)) == `"none"` || req.ResponseFormat != nil && req.ResponseFormat.Type != "" && req.ResponseFormat.Type != "text" {
+		tools = nil
+	}
+	parser := replyParser(j.r, rendered, tools, req.ReasoningFormat != "none")
+
 	id, created, model := newID("chatcmpl-"), time.Now().Unix(), req.Model
 	if model == "" {
 		model = ref.Name
 	}
+	type function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	}
+	type toolCall struct {
+		Index    *int     `json:"index,omitempty"` // streaming only
+		ID       string   `json:"id"`
+		Type     string   `json:"type"`
+		Function function `json:"function"`
+	}
 	type delta struct {
-		Role    string  `json:"role,omitempty"`
-		Content *string `json:"content,omitempty"`
+		Role             string     `json:"role,omitempty"`
+		Content          *string    `json:"content,omitempty"`
+		ReasoningContent string     `json:"reasoning_content,omitempty"`
+		ToolCalls        []toolCall `json:"tool_calls,omitempty"`
 	}
 	type choice struct {
 		Index        int     `json:"index"`
@@ -390,18 +417,51 @@ func (s *Server) oaiChat(w http.ResponseWriter, r *http.Request, req *oaiChatReq
 		return chunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: model, SystemFingerprint: fingerprint,
 			Choices: []choice{{Delta: d, FinishReason: finish}}}
 	}
+	var calls []toolCall
+	addCalls := func(cs []toolcall.Call, indexed bool) []toolCall {
+		var out []toolCall
+		for _, c := range cs {
+			tc := toolCall{ID: c.ID, Type: "function", Function: function{Name: c.Name, Arguments: c.Arguments}}
+			if tc.ID == "" {
+				tc.ID = newID("call_")
+			}
+			if indexed {
+				n := len(calls)
+				tc.Index = &n
+			}
+			calls = append(calls, tc)
+			out = append(out, tc)
+		}
+		return out
+	}
+	finishReason := func() string {
+		reason := j.doneReason()
+		if reason == "stop" && len(calls) > 0 {
+			reason = "tool_calls"
+		}
+		return reason
+	}
 	if req.Stream {
 		ev := &sseWriter{w: w}
 		empty := ""
 		err := ev.send(mk(delta{Role: "assistant", Content: &empty}, nil))
 		if err == nil {
-			err = j.run(func(piece string) error { return ev.send(mk(delta{Content: &piece}, nil)) })
+			err = j.runParsed(parser, func(d toolcall.Delta) error {
+				if d.Empty() {
+					return nil
+				}
+				dd := delta{ReasoningContent: d.Thinking, ToolCalls: addCalls(d.Calls, true)}
+				if d.Content != "" {
+					dd.Content = &d.Content
+				}
+				return ev.send(mk(dd, nil))
+			})
 		}
 		if err != nil {
 			ev.fail(err)
 			return nil
 		}
-		reason := j.doneReason()
+		reason := finishReason()
 		ev.send(mk(delta{}, &reason))
 		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 			u := j.usage()
@@ -410,15 +470,29 @@ func (s *Server) oaiChat(w http.ResponseWriter, r *http.Request, req *oaiChatReq
 		ev.done()
 		return nil
 	}
-	var text strings.Builder
-	if err := j.run(func(piece string) error { text.WriteString(piece); return nil }); err != nil {
+	var text, thinking strings.Builder
+	if err := j.runParsed(parser, func(d toolcall.Delta) error {
+		text.WriteString(d.Content)
+		thinking.WriteString(d.Thinking)
+		addCalls(d.Calls, false)
+		return nil
+	}); err != nil {
 		return err
+	}
+	msg := map[string]any{"role": "assistant", "content": text.String()}
+	if thinking.Len() > 0 {
+		msg["reasoning_content"] = thinking.String()
+	}
+	if len(calls) > 0 {
+		msg["tool_calls"] = calls
+		if text.Len() == 0 {
+			msg["content"] = nil
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id": id, "object": "chat.completion", "created": created, "model": model, "system_fingerprint": fingerprint,
 		"choices": []map[string]any{{
-			"index": 0, "message": map[string]any{"role": "assistant", "content": text.String()},
-			"logprobs": nil, "finish_reason": j.doneReason(),
+			"index": 0, "message": msg, "logprobs": nil, "finish_reason": finishReason(),
 		}},
 		"usage": j.usage(),
 	})
