@@ -9,7 +9,8 @@ import (
 )
 
 // The arm64 strip kernels of the row-interleaved layout, for CPUs with the
-// dotprod extension (SDOT): q8_0 and q4_0 in repack_arm64.s. Without
+// dotprod extension (SDOT): q8_0 and q4_0 in repack_arm64.s, q4_K, q5_K
+// and q6_K in repack_kquant_arm64.s. Without
 // dotprod there is no strip kernel worth using: r16Fast is false, Repack
 // declines and the driver keeps the plain layout. The packer is the Go one.
 
@@ -27,6 +28,39 @@ func r16GemmQ8_0DotProd(w, sc *byte, nb int, y *byte, yStride, cols int, dst *fl
 //
 //go:noescape
 func r16DecodeQ4_0(dst, src *byte, nb int)
+
+// r16DecodeQ4KDotProd, r16DecodeQ5KDotProd and r16DecodeQ6KDotProd write
+// nb blocks of a strip (words at src; q6_K's fp16 scales at sc) to dst in
+// the decoded layout of repack_kquant_arm64.s, r16KQDecoded bytes per
+// block. nb ≥ 1.
+//
+//go:noescape
+func r16DecodeQ4KDotProd(dst, src *byte, nb int)
+
+//go:noescape
+func r16DecodeQ5KDotProd(dst, src *byte, nb int)
+
+//go:noescape
+func r16DecodeQ6KDotProd(dst, src, sc *byte, nb int)
+
+// r16GemmKQ32DotProd (q4_K, q5_K) and r16GemmKQ16DotProd (q6_K) add, for
+// c < cols and r < 16, the dot product of row r of the nb decoded blocks at
+// buf with the q8_K column at y + c·yStride to dst[c·dstStride + r].
+// cols ≥ 1, nb ≥ 1.
+//
+//go:noescape
+func r16GemmKQ32DotProd(buf *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride int)
+
+//go:noescape
+func r16GemmKQ16DotProd(buf *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride int)
+
+// r16KQDecoded is the size of one decoded k-quant block.
+const r16KQDecoded = 5184
+
+// r16ChunkKQ is the most k-quant blocks decoded at a time: about 20 KiB,
+// which stay in the first-level cache while every pair of columns reads
+// them.
+const r16ChunkKQ = 4
 
 // r16Fast says whether this CPU runs the row-interleaved kernels.
 var r16Fast = hasDotProd
@@ -49,7 +83,7 @@ func r16Impls(t quant.Type) []r16Impl {
 }
 
 // r16AsmTypes are the types with an assembly strip kernel.
-var r16AsmTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4_0: true}
+var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true, quant.Q8_0: true, quant.Q4_0: true}
 
 // r16AsmType says whether type t has an assembly strip kernel.
 func r16AsmType(t quant.Type) bool { return r16AsmTypes[t] }
@@ -121,6 +155,29 @@ func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 			r16DecodeQ4_0(&buf[0], &strip[b0*256], n)
 			r16GemmQ8_0DotProd(&buf[0], &strip[words+32*b0], n, &y[b0*bytesQ8_0], yStride, cols, &dst[0], dstStride, acc)
 			acc = 1
+		}
+	case quant.Q4K, quant.Q5K, quant.Q6K:
+		if !accumulate {
+			for c := 0; c < cols; c++ {
+				clear(dst[c*dstStride : c*dstStride+r16Rows])
+			}
+		}
+		var buf [r16ChunkKQ * r16KQDecoded]byte
+		blockWords := 64 * f.dwords
+		for b0 := 0; b0 < nb; b0 += r16ChunkKQ {
+			n := min(r16ChunkKQ, nb-b0)
+			yb := &y[b0*bytesQ8K]
+			switch f.typ {
+			case quant.Q4K:
+				r16DecodeQ4KDotProd(&buf[0], &strip[b0*blockWords], n)
+				r16GemmKQ32DotProd(&buf[0], n, yb, yStride, cols, &dst[0], dstStride)
+			case quant.Q5K:
+				r16DecodeQ5KDotProd(&buf[0], &strip[b0*blockWords], n)
+				r16GemmKQ32DotProd(&buf[0], n, yb, yStride, cols, &dst[0], dstStride)
+			case quant.Q6K:
+				r16DecodeQ6KDotProd(&buf[0], &strip[b0*blockWords], &strip[words+32*b0], n)
+				r16GemmKQ16DotProd(&buf[0], n, yb, yStride, cols, &dst[0], dstStride)
+			}
 		}
 	default:
 		panic("kernels: no r16 kernel for " + f.typ.String())
