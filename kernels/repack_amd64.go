@@ -47,6 +47,12 @@ func r16GemmQ6KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, d
 func r16GemmQ4KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
 //go:noescape
+func r16GemmQ5KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ6KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
 func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
 //go:noescape
@@ -81,7 +87,7 @@ func r16Impls(t quant.Type) []r16Impl {
 var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true, quant.Q8_0: true, quant.Q4_0: true}
 
 // r16AVX2Types are the types with an AVX2 strip kernel.
-var r16AVX2Types = map[quant.Type]bool{quant.Q4K: true, quant.Q8_0: true, quant.Q4_0: true}
+var r16AVX2Types = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true, quant.Q8_0: true, quant.Q4_0: true}
 
 // r16AVX2All says whether every repackable type has an AVX2 kernel.
 func r16AVX2All() bool {
@@ -221,10 +227,16 @@ func r16GemmAVX2(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 		r16GemmQ8_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
 	case quant.Q4_0:
 		r16GemmQ4_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
-	case quant.Q4K:
+	case quant.Q4K, quant.Q5K, quant.Q6K:
+		kern := r16GemmQ4KAVX2
+		if f.typ == quant.Q5K {
+			kern = r16GemmQ5KAVX2
+		} else if f.typ == quant.Q6K {
+			kern = r16GemmQ6KAVX2
+		}
 		for c0 := 0; c0 < cols; c0 += r16MaxCols {
 			n := min(r16MaxCols, cols-c0)
-			r16GemmQ4KAVX2(&strip[0], nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
+			kern(&strip[0], nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
 		}
 	default:
 		panic("kernels: no AVX2 r16 kernel for " + f.typ.String())

@@ -558,3 +558,393 @@ q40xBlock:
 	JNZ  q40xBlock
 	VZEROUPPER
 	RET
+
+// ---- q5_K and q6_K: sums over fewer words ----
+
+// KQX_DOT2 sets acc (int16 pairs) to the products of w0, w1 with the
+// activations at yp + off, + off + 4; t scratch.
+#define KQX_DOT2(yp, off, w0, w1, acc, t) \
+	VPBROADCASTD (off)(yp), acc       \
+	VPMADDUBSW acc, w0, acc           \
+	VPBROADCASTD (off+4)(yp), t       \
+	VPMADDUBSW t, w1, t               \
+	VPADDW  t, acc, acc
+
+// KQX_ADD2 is KQX_DOT2 adding to acc.
+#define KQX_ADD2(yp, off, w0, w1, acc, t) \
+	VPBROADCASTD (off)(yp), t         \
+	VPMADDUBSW t, w0, t               \
+	VPADDW  t, acc, acc               \
+	VPBROADCASTD (off+4)(yp), t       \
+	VPMADDUBSW t, w1, t               \
+	VPADDW  t, acc, acc
+
+// KQX_COLS3 runs sub(a, b, h, yp, sp, acc, t, u) over all columns, two
+// at a time (sums at sp; acc, t, u scratch).
+#define KQX_COLS3(sub, a, b, h, loop, one, done) \
+	MOVQ DI, R12                             \
+	LEAQ KQX_SUMS(BX), R13                   \
+	MOVQ R11, R14                            \
+	SUBQ $2, R14                             \
+	JB   one                                 \
+loop:                                            \
+	LEAQ (R12)(R9*1), AX                     \
+	LEAQ 64(R13), R8                         \
+	sub(a, b, h, R12, R13, Y8, Y9, Y10)      \
+	sub(a, b, h, AX, R8, Y11, Y12, Y13)      \
+	LEAQ (R12)(R9*2), R12                    \
+	ADDQ $128, R13                           \
+	SUBQ $2, R14                             \
+	JAE  loop                                \
+one:                                             \
+	CMPQ R14, $-1                            \
+	JNE  done                                \
+	sub(a, b, h, R12, R13, Y8, Y9, Y10)      \
+done:
+
+// ---- q5_K ----
+//
+// Words 0…3 as in q4_K; word 4 + g holds qh bytes 4g…4g+3 (bit s of
+// byte l is the fifth bit of element 32s + l); word 12 + 8j + g the
+// nibble bytes 4g…4g+3 of chunk j (low nibbles: sub-block 2j, high:
+// 2j+1). Sub-block s's weight is u = nib | (bit s of qh) << 4 ≤ 31: the
+// bit moves to bit 4 by a 16-bit shift (left by 4 − s or right by s − 4;
+// what crosses from the neighbouring byte lands outside bit 4) under the
+// mask 0x10. u ≤ 31 sums over four words in int16: two VPMADDWD per
+// sub-block.
+
+// Q5KX_WORD unpacks word g of sub-block 2j + p of half h into r (Y15 =
+// 0x0f, Y14 = 0x10 bytes; sh moves bit 2j + p of qh to bit 4).
+#define Q5KX_WORD(j, g, h, p, sh, r)              \
+	VMOVDQU (64*(12+8*(j)+(g))+32*(h))(SI), r \
+	VPSRLW  $(4*(p)), r, r                    \
+	VPAND   Y15, r, r                         \
+	VMOVDQU (64*(4+(g))+32*(h))(SI), Y13      \
+	sh, Y13, Y13                              \
+	VPAND   Y14, Y13, Y13                     \
+	VPOR    Y13, r, r
+
+#define Q5KX_LOAD(j, h, p, sh)        \
+	VPBROADCASTD r16x10<>(SB), Y14 \
+	Q5KX_WORD(j, 0, h, p, sh, Y0) \
+	Q5KX_WORD(j, 1, h, p, sh, Y1) \
+	Q5KX_WORD(j, 2, h, p, sh, Y2) \
+	Q5KX_WORD(j, 3, h, p, sh, Y3) \
+	Q5KX_WORD(j, 4, h, p, sh, Y4) \
+	Q5KX_WORD(j, 5, h, p, sh, Y5) \
+	Q5KX_WORD(j, 6, h, p, sh, Y6) \
+	Q5KX_WORD(j, 7, h, p, sh, Y7)
+
+// Q5KX_SUB adds sub-block s of half h of the column at yp to its sums at
+// sp.
+#define Q5KX_SUB(s, unused, h, yp, sp, acc, t, u) \
+	KQX_DOT2(yp, 4+32*(s), Y0, Y1, acc, t)    \
+	KQX_ADD2(yp, 4+32*(s)+8, Y2, Y3, acc, t)  \
+	KQX_DOT2(yp, 4+32*(s)+16, Y4, Y5, u, t)   \
+	KQX_ADD2(yp, 4+32*(s)+24, Y6, Y7, u, t)   \
+	VPMADDWD (64*(s)+32*(h))(BX), acc, acc    \
+	VPMADDWD (64*(s)+32*(h))(BX), u, u        \
+	VPADDD  u, acc, acc                       \
+	VPADDD  (32*(h))(sp), acc, acc            \
+	VMOVDQU acc, (32*(h))(sp)
+
+#define Q5KX_PASS(j, h, p, s, sh, loop, one, done)     \
+	Q5KX_LOAD(j, h, p, sh)                         \
+	KQX_COLS3(Q5KX_SUB, s, 0, h, loop, one, done)
+
+// func r16GemmQ5KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ5KAVX2(SB), 0, $5280-64
+	R16X_ARGS
+	LEAQ 31(SP), BX
+	ANDQ $~31, BX
+	R16X_ZERO_DST(q5kxZeroed, q5kxZero)
+	KQX_ZERO_SUMS(q5kxZeroSums)
+	VPBROADCASTD r16x0f<>(SB), Y15
+
+q5kxBlock:
+	PREFETCHT0 (2*44*64)(SI)
+	PREFETCHT0 (2*44*64+64)(SI)
+	PREFETCHT0 (2*44*64+128)(SI)
+	PREFETCHT0 (2*44*64+192)(SI)
+	KQX_DMIN(0)
+	KQX_DMIN(1)
+	KQX_SCALES(0)
+	KQX_SCALES(1)
+	Q5KX_PASS(0, 0, 0, 0, VPSLLW $4, q5kxC0, q5kxO0, q5kxD0)
+	Q5KX_PASS(0, 0, 1, 1, VPSLLW $3, q5kxC1, q5kxO1, q5kxD1)
+	Q5KX_PASS(1, 0, 0, 2, VPSLLW $2, q5kxC2, q5kxO2, q5kxD2)
+	Q5KX_PASS(1, 0, 1, 3, VPSLLW $1, q5kxC3, q5kxO3, q5kxD3)
+	Q5KX_PASS(2, 0, 0, 4, VPSLLW $0, q5kxC4, q5kxO4, q5kxD4)
+	Q5KX_PASS(2, 0, 1, 5, VPSRLW $1, q5kxC5, q5kxO5, q5kxD5)
+	Q5KX_PASS(3, 0, 0, 6, VPSRLW $2, q5kxC6, q5kxO6, q5kxD6)
+	Q5KX_PASS(3, 0, 1, 7, VPSRLW $3, q5kxC7, q5kxO7, q5kxD7)
+	Q5KX_PASS(0, 1, 0, 0, VPSLLW $4, q5kxC8, q5kxO8, q5kxD8)
+	Q5KX_PASS(0, 1, 1, 1, VPSLLW $3, q5kxC9, q5kxO9, q5kxD9)
+	Q5KX_PASS(1, 1, 0, 2, VPSLLW $2, q5kxC10, q5kxO10, q5kxD10)
+	Q5KX_PASS(1, 1, 1, 3, VPSLLW $1, q5kxC11, q5kxO11, q5kxD11)
+	Q5KX_PASS(2, 1, 0, 4, VPSLLW $0, q5kxC12, q5kxO12, q5kxD12)
+	Q5KX_PASS(2, 1, 1, 5, VPSRLW $1, q5kxC13, q5kxO13, q5kxD13)
+	Q5KX_PASS(3, 1, 0, 6, VPSRLW $2, q5kxC14, q5kxO14, q5kxD14)
+	Q5KX_PASS(3, 1, 1, 7, VPSRLW $3, q5kxC15, q5kxO15, q5kxD15)
+	KQX_FINISH(q5kxFinish)
+	ADDQ $(44*64), SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q5kxBlock
+	VZEROUPPER
+	RET
+
+// ---- q6_K ----
+//
+// Words 0…31 are the 128 bytes ql, 32…47 the 64 bytes qh, 48…51 the
+// sixteen int8 scales (word 48 + i: scales 4i…4i+3); d (fp16) follows the
+// words of all blocks. In element half H (elements 128H…), group g covers
+// l = 4g…4g+3 of ql_A (word 16H + g), ql_B (word 16H + 8 + g) and qh
+// (word 32 + 8H + g); quarter q's weights (elements 128H + 32q + l,
+// sub-blocks 8H + 2q for g < 4 and 8H + 2q + 1 for g ≥ 4) are
+//
+//	q=0: u = ql_A & 15 | (qh & 3) << 4      q=2: ql_A >> 4 | (qh >> 4 & 3) << 4
+//	q=1: u = ql_B & 15 | (qh >> 2 & 3) << 4 q=3: ql_B >> 4 | (qh >> 6 & 3) << 4
+//
+// and weight u − 32. u ≤ 63 sums over two words in int16 (VPMADDWD by the
+// sign-extended scale pairs after every two words). The −32 comes last,
+// per column: 32·Σ_s sc_s·bsums[s], with VPMADDWD of the adjacent scale
+// pairs (sc_2k, sc_2k+1) and the column's bsums pairs, off the sums.
+//
+// Stack area (BX): 0…1023 scale pairs of sub-block s, half h at
+// 64s + 32h; 1024…1535 adjacent pairs k, half h at 1024 + 64k + 32h;
+// 1536 d of half 0, 1568 of half 1; 1600 the pointer to the block's d;
+// 1664…5759 the sums (KQX_SUMS6).
+
+#define KQX_SUMS6 1664
+
+// r16xSx+32j (VPSHUFB): byte j of each dword into the high byte of both
+// words (VPSRAW $8 then sign-extends); r16xAdj+32o: bytes o and o + 1 of
+// each dword into the high bytes of its two words.
+DATA r16xSx<>+0x00(SB)/8, $0x0480048000800080
+DATA r16xSx<>+0x08(SB)/8, $0x0c800c8008800880
+DATA r16xSx<>+0x10(SB)/8, $0x0480048000800080
+DATA r16xSx<>+0x18(SB)/8, $0x0c800c8008800880
+DATA r16xSx<>+0x20(SB)/8, $0x0580058001800180
+DATA r16xSx<>+0x28(SB)/8, $0x0d800d8009800980
+DATA r16xSx<>+0x30(SB)/8, $0x0580058001800180
+DATA r16xSx<>+0x38(SB)/8, $0x0d800d8009800980
+DATA r16xSx<>+0x40(SB)/8, $0x0680068002800280
+DATA r16xSx<>+0x48(SB)/8, $0x0e800e800a800a80
+DATA r16xSx<>+0x50(SB)/8, $0x0680068002800280
+DATA r16xSx<>+0x58(SB)/8, $0x0e800e800a800a80
+DATA r16xSx<>+0x60(SB)/8, $0x0780078003800380
+DATA r16xSx<>+0x68(SB)/8, $0x0f800f800b800b80
+DATA r16xSx<>+0x70(SB)/8, $0x0780078003800380
+DATA r16xSx<>+0x78(SB)/8, $0x0f800f800b800b80
+GLOBL r16xSx<>(SB), RODATA|NOPTR, $128
+DATA r16xAdj<>+0x00(SB)/8, $0x0580048001800080
+DATA r16xAdj<>+0x08(SB)/8, $0x0d800c8009800880
+DATA r16xAdj<>+0x10(SB)/8, $0x0580048001800080
+DATA r16xAdj<>+0x18(SB)/8, $0x0d800c8009800880
+DATA r16xAdj<>+0x20(SB)/8, $0x0780068003800280
+DATA r16xAdj<>+0x28(SB)/8, $0x0f800e800b800a80
+DATA r16xAdj<>+0x30(SB)/8, $0x0780068003800280
+DATA r16xAdj<>+0x38(SB)/8, $0x0f800e800b800a80
+GLOBL r16xAdj<>(SB), RODATA|NOPTR, $64
+
+// Q6KX_SC stores the pair for table entry tab (r16xSx+32j or
+// r16xAdj+32o) of src at off(BX).
+#define Q6KX_SC(tab, src, off)          \
+	VPSHUFB tab(SB), src, Y9        \
+	VPSRAW  $8, Y9, Y9              \
+	VMOVDQU Y9, (off)(BX)
+
+// Q6KX_SCW decodes scale word 48 + i of half h.
+#define Q6KX_SCW(i, h)                                        \
+	VMOVDQU (64*(48+(i))+32*(h))(SI), Y8                  \
+	Q6KX_SC(r16xSx<>+0x00, Y8, 64*(4*(i)+0)+32*(h))       \
+	Q6KX_SC(r16xSx<>+0x20, Y8, 64*(4*(i)+1)+32*(h))       \
+	Q6KX_SC(r16xSx<>+0x40, Y8, 64*(4*(i)+2)+32*(h))       \
+	Q6KX_SC(r16xSx<>+0x60, Y8, 64*(4*(i)+3)+32*(h))       \
+	Q6KX_SC(r16xAdj<>+0x00, Y8, 1024+64*(2*(i))+32*(h))   \
+	Q6KX_SC(r16xAdj<>+0x20, Y8, 1024+64*(2*(i)+1)+32*(h))
+
+// Q6KX_WORD unpacks word g of quarter q (ql word base qlw, nibble shift
+// nsh, qh shift sh) of element half H and row half h into r (Y15 = 0x0f,
+// Y14 = 0x30 bytes).
+#define Q6KX_WORD(H, qlw, nsh, sh, g, h, r)       \
+	VMOVDQU (64*((qlw)+(g))+32*(h))(SI), r    \
+	VPSRLW  $(nsh), r, r                      \
+	VPAND   Y15, r, r                         \
+	VMOVDQU (64*(32+8*(H)+(g))+32*(h))(SI), Y13 \
+	sh, Y13, Y13                              \
+	VPAND   Y14, Y13, Y13                     \
+	VPOR    Y13, r, r
+
+#define Q6KX_LOAD(H, qlw, nsh, sh, h)           \
+	VPBROADCASTD r16x30<>(SB), Y14          \
+	Q6KX_WORD(H, qlw, nsh, sh, 0, h, Y0)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 1, h, Y1)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 2, h, Y2)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 3, h, Y3)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 4, h, Y4)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 5, h, Y5)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 6, h, Y6)    \
+	Q6KX_WORD(H, qlw, nsh, sh, 7, h, Y7)
+
+// Q6KX_SUB adds sub-blocks s, s + 1 (activations from off) of half h of
+// the column at yp to its sums at sp.
+#define Q6KX_SUB(s, off, h, yp, sp, acc, t, u)    \
+	KQX_DOT2(yp, off, Y0, Y1, u, t)           \
+	VPMADDWD (64*(s)+32*(h))(BX), u, acc      \
+	KQX_DOT2(yp, off+8, Y2, Y3, u, t)         \
+	VPMADDWD (64*(s)+32*(h))(BX), u, u        \
+	VPADDD  u, acc, acc                       \
+	KQX_DOT2(yp, off+16, Y4, Y5, u, t)        \
+	VPMADDWD (64*(s)+64+32*(h))(BX), u, u     \
+	VPADDD  u, acc, acc                       \
+	KQX_DOT2(yp, off+24, Y6, Y7, u, t)        \
+	VPMADDWD (64*(s)+64+32*(h))(BX), u, u     \
+	VPADDD  u, acc, acc                       \
+	VPADDD  (32*(h))(sp), acc, acc            \
+	VMOVDQU acc, (32*(h))(sp)
+
+// KQX_COLS6 is KQX_COLS3 with the q6_K sums.
+#define KQX_COLS6(sub, a, b, h, loop, one, done) \
+	MOVQ DI, R12                             \
+	LEAQ KQX_SUMS6(BX), R13                  \
+	MOVQ R11, R14                            \
+	SUBQ $2, R14                             \
+	JB   one                                 \
+loop:                                            \
+	LEAQ (R12)(R9*1), AX                     \
+	LEAQ 64(R13), R8                         \
+	sub(a, b, h, R12, R13, Y8, Y9, Y10)      \
+	sub(a, b, h, AX, R8, Y11, Y12, Y13)      \
+	LEAQ (R12)(R9*2), R12                    \
+	ADDQ $128, R13                           \
+	SUBQ $2, R14                             \
+	JAE  loop                                \
+one:                                             \
+	CMPQ R14, $-1                            \
+	JNE  done                                \
+	sub(a, b, h, R12, R13, Y8, Y9, Y10)      \
+done:
+
+// Q6KX_PASS runs quarter q of element half H, row half h, over all
+// columns.
+#define Q6KX_PASS(H, q, qlw, nsh, sh, h, loop, one, done)                       \
+	Q6KX_LOAD(H, qlw, nsh, sh, h)                                           \
+	KQX_COLS6(Q6KX_SUB, 8*(H)+2*(q), 4+128*(H)+32*(q), h, loop, one, done)
+
+// Q6KX_HALF runs row half h of the block.
+#define Q6KX_MIN(k)                             \
+	VPBROADCASTD (260+4*(k))(R12), Y8       \
+	VPMADDWD (1024+64*(k))(BX), Y8, Y9      \
+	VPMADDWD (1024+64*(k)+32)(BX), Y8, Y8   \
+	VPADDD  Y9, Y10, Y10                    \
+	VPADDD  Y8, Y11, Y11
+
+// Q6KX_FINISH adds d_y·d·(sums − 32·Σ_k (sc_2k, sc_2k+1)·bsums pair k)
+// of every column to dst and zeroes the sums.
+#define Q6KX_FINISH(loop)                       \
+	MOVQ DI, R12                            \
+	MOVQ DX, R8                             \
+	LEAQ KQX_SUMS6(BX), R13                 \
+	MOVQ R11, R14                           \
+	VPXOR Y7, Y7, Y7                        \
+loop:                                           \
+	VPBROADCASTD (260)(R12), Y8             \
+	VPMADDWD 1024(BX), Y8, Y10              \
+	VPMADDWD 1056(BX), Y8, Y11              \
+	Q6KX_MIN(1)                             \
+	Q6KX_MIN(2)                             \
+	Q6KX_MIN(3)                             \
+	Q6KX_MIN(4)                             \
+	Q6KX_MIN(5)                             \
+	Q6KX_MIN(6)                             \
+	Q6KX_MIN(7)                             \
+	VPSLLD  $5, Y10, Y10                    \
+	VPSLLD  $5, Y11, Y11                    \
+	VMOVDQU (R13), Y0                       \
+	VMOVDQU 32(R13), Y1                     \
+	VPSUBD  Y10, Y0, Y0                     \
+	VPSUBD  Y11, Y1, Y1                     \
+	VMOVDQU Y7, (R13)                       \
+	VMOVDQU Y7, 32(R13)                     \
+	VCVTDQ2PS Y0, Y0                        \
+	VCVTDQ2PS Y1, Y1                        \
+	VMULPS  1536(BX), Y0, Y0                \
+	VMULPS  1568(BX), Y1, Y1                \
+	VBROADCASTSS (R12), Y12                 \
+	VFMADD213PS (R8), Y12, Y0               \
+	VFMADD213PS 32(R8), Y12, Y1             \
+	VMOVUPS Y0, (R8)                        \
+	VMOVUPS Y1, 32(R8)                      \
+	ADDQ R9, R12                            \
+	ADDQ R10, R8                            \
+	ADDQ $64, R13                           \
+	DECQ R14                                \
+	JNZ  loop
+
+// func r16GemmQ6KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ6KAVX2(SB), 0, $5792-64
+	R16X_ARGS
+	LEAQ 31(SP), BX
+	ANDQ $~31, BX
+	// The rows' d after nb·52 words.
+	IMUL3Q $(52*64), CX, AX
+	ADDQ SI, AX
+	MOVQ AX, 1600(BX)
+	R16X_ZERO_DST(q6kxZeroed, q6kxZero)
+	VPXOR Y8, Y8, Y8
+	LEAQ KQX_SUMS6(BX), R13
+	MOVQ R11, R14
+q6kxZeroSums:
+	VMOVDQU Y8, (R13)
+	VMOVDQU Y8, 32(R13)
+	ADDQ $64, R13
+	DECQ R14
+	JNZ  q6kxZeroSums
+	VPBROADCASTD r16x0f<>(SB), Y15
+
+q6kxBlock:
+	PREFETCHT0 (2*52*64)(SI)
+	PREFETCHT0 (2*52*64+48*64)(SI)
+	PREFETCHT0 (2*52*64+49*64)(SI)
+	PREFETCHT0 (2*52*64+50*64)(SI)
+	PREFETCHT0 (2*52*64+51*64)(SI)
+	MOVQ 1600(BX), AX
+	VCVTPH2PS (AX), Y8
+	VCVTPH2PS 16(AX), Y9
+	VMOVUPS Y8, 1536(BX)
+	VMOVUPS Y9, 1568(BX)
+	ADDQ $32, AX
+	MOVQ AX, 1600(BX)
+	Q6KX_SCW(0, 0)
+	Q6KX_SCW(1, 0)
+	Q6KX_SCW(2, 0)
+	Q6KX_SCW(3, 0)
+	Q6KX_SCW(0, 1)
+	Q6KX_SCW(1, 1)
+	Q6KX_SCW(2, 1)
+	Q6KX_SCW(3, 1)
+	Q6KX_PASS(0, 0, 0, 0, VPSLLW $4, 0, q6kxC0, q6kxO0, q6kxD0)
+	Q6KX_PASS(0, 1, 8, 0, VPSLLW $2, 0, q6kxC1, q6kxO1, q6kxD1)
+	Q6KX_PASS(0, 2, 0, 4, VPSLLW $0, 0, q6kxC2, q6kxO2, q6kxD2)
+	Q6KX_PASS(0, 3, 8, 4, VPSRLW $2, 0, q6kxC3, q6kxO3, q6kxD3)
+	Q6KX_PASS(1, 0, 16, 0, VPSLLW $4, 0, q6kxC4, q6kxO4, q6kxD4)
+	Q6KX_PASS(1, 1, 24, 0, VPSLLW $2, 0, q6kxC5, q6kxO5, q6kxD5)
+	Q6KX_PASS(1, 2, 16, 4, VPSLLW $0, 0, q6kxC6, q6kxO6, q6kxD6)
+	Q6KX_PASS(1, 3, 24, 4, VPSRLW $2, 0, q6kxC7, q6kxO7, q6kxD7)
+	Q6KX_PASS(0, 0, 0, 0, VPSLLW $4, 1, q6kxC8, q6kxO8, q6kxD8)
+	Q6KX_PASS(0, 1, 8, 0, VPSLLW $2, 1, q6kxC9, q6kxO9, q6kxD9)
+	Q6KX_PASS(0, 2, 0, 4, VPSLLW $0, 1, q6kxC10, q6kxO10, q6kxD10)
+	Q6KX_PASS(0, 3, 8, 4, VPSRLW $2, 1, q6kxC11, q6kxO11, q6kxD11)
+	Q6KX_PASS(1, 0, 16, 0, VPSLLW $4, 1, q6kxC12, q6kxO12, q6kxD12)
+	Q6KX_PASS(1, 1, 24, 0, VPSLLW $2, 1, q6kxC13, q6kxO13, q6kxD13)
+	Q6KX_PASS(1, 2, 16, 4, VPSLLW $0, 1, q6kxC14, q6kxO14, q6kxD14)
+	Q6KX_PASS(1, 3, 24, 4, VPSRLW $2, 1, q6kxC15, q6kxO15, q6kxD15)
+	Q6KX_FINISH(q6kxFinish)
+	ADDQ $(52*64), SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q6kxBlock
+	VZEROUPPER
+	RET
