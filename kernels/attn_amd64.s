@@ -1,6 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
+#include "exp_amd64.h"
 
 // Attention kernels (see attn_generic.go for what each computes).
 //
@@ -37,20 +38,6 @@
 // R12/R13/BX/R14 = weight rows, SI = value rows at this column block,
 // AX = value row j, DI = value stride, CX = j, DX = columns left.
 
-DATA attnC<>+0(SB)/4, $0xc2aeac4f  // -87.33654: e^x is normal from here on
-DATA attnC<>+4(SB)/4, $0x42b20000  // 89: upper clamp
-DATA attnC<>+8(SB)/4, $0x3fb8aa3b  // log₂e
-DATA attnC<>+12(SB)/4, $0x3f318000 // ln2, high part
-DATA attnC<>+16(SB)/4, $0xb95e8083 // ln2, low part
-DATA attnC<>+20(SB)/4, $0x39506967 // P0
-DATA attnC<>+24(SB)/4, $0x3ab743ce // P1
-DATA attnC<>+28(SB)/4, $0x3c088908 // P2
-DATA attnC<>+32(SB)/4, $0x3d2aa9c1 // P3
-DATA attnC<>+36(SB)/4, $0x3e2aaaaa // P4
-DATA attnC<>+40(SB)/4, $0x3f000000 // P5
-DATA attnC<>+44(SB)/4, $0x3f800000 // 1
-DATA attnC<>+48(SB)/4, $0xff800000 // -Inf
-GLOBL attnC<>(SB), RODATA|NOPTR, $52
 
 // LOWMASK sets k to the low n bits (n in CX, at most 16; clobbers AX).
 #define LOWMASK(k) \
@@ -286,30 +273,6 @@ dreduce:
 	VZEROUPPER
 	RET
 
-// EXP512 sets x = e^(x − Z31) with n, p, r2 as temporaries (constants in
-// Z19…Z30, see expShiftSumAVX512): K3 = the lanes not below the lower
-// clamp (or NaN); the others are set to 0 by the final zeroing-masked
-// VSCALEFPS, so that no lane ever makes a subnormal or underflowing
-// result, which would cost a microcode assist.
-#define EXP512(x, n, p, r2) \
-	VSUBPS       Z31, x, x   \
-	VCMPPS       $5, Z30, x, K3 \
-	VMAXPS       x, Z30, x   \
-	VMINPS       x, Z29, x   \
-	VMULPS       Z28, x, n   \
-	VRNDSCALEPS  $0, n, n    \
-	VFNMADD231PS Z27, n, x   \
-	VFNMADD231PS Z26, n, x   \
-	VMOVAPS      Z25, p      \
-	VFMADD213PS  Z24, x, p   \
-	VFMADD213PS  Z23, x, p   \
-	VFMADD213PS  Z22, x, p   \
-	VFMADD213PS  Z21, x, p   \
-	VFMADD213PS  Z20, x, p   \
-	VMULPS       x, x, r2    \
-	VFMADD213PS  x, r2, p    \
-	VADDPS       Z19, p, p   \
-	VSCALEFPS.Z  n, p, K3, x
 
 // func expShiftSumAVX512(dst, x *float32, n int, shift float32) float32
 TEXT ·expShiftSumAVX512(SB), NOSPLIT, $0-36
@@ -317,18 +280,18 @@ TEXT ·expShiftSumAVX512(SB), NOSPLIT, $0-36
 	MOVQ         x+8(FP), SI
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS shift+24(FP), Z31
-	VBROADCASTSS attnC<>+0(SB), Z30
-	VBROADCASTSS attnC<>+4(SB), Z29
-	VBROADCASTSS attnC<>+8(SB), Z28
-	VBROADCASTSS attnC<>+12(SB), Z27
-	VBROADCASTSS attnC<>+16(SB), Z26
-	VBROADCASTSS attnC<>+20(SB), Z25
-	VBROADCASTSS attnC<>+24(SB), Z24
-	VBROADCASTSS attnC<>+28(SB), Z23
-	VBROADCASTSS attnC<>+32(SB), Z22
-	VBROADCASTSS attnC<>+36(SB), Z21
-	VBROADCASTSS attnC<>+40(SB), Z20
-	VBROADCASTSS attnC<>+44(SB), Z19
+	VBROADCASTSS expC<>+0(SB), Z30
+	VBROADCASTSS expC<>+4(SB), Z29
+	VBROADCASTSS expC<>+8(SB), Z28
+	VBROADCASTSS expC<>+12(SB), Z27
+	VBROADCASTSS expC<>+16(SB), Z26
+	VBROADCASTSS expC<>+20(SB), Z25
+	VBROADCASTSS expC<>+24(SB), Z24
+	VBROADCASTSS expC<>+28(SB), Z23
+	VBROADCASTSS expC<>+32(SB), Z22
+	VBROADCASTSS expC<>+36(SB), Z21
+	VBROADCASTSS expC<>+40(SB), Z20
+	VBROADCASTSS expC<>+44(SB), Z19
 	VXORPS       Z0, Z0, Z0
 	VXORPS       Z5, Z5, Z5
 
@@ -387,7 +350,7 @@ expsum:
 TEXT ·maxAVX512(SB), NOSPLIT, $0-20
 	MOVQ         x+0(FP), SI
 	MOVQ         n+8(FP), DX
-	VBROADCASTSS attnC<>+48(SB), Z0
+	VBROADCASTSS expC<>+48(SB), Z0
 	VMOVAPS      Z0, Z1
 	VMOVAPS      Z0, Z4
 
@@ -574,19 +537,19 @@ TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ         DX, CX
 	ANDQ         $15, CX
 	LOWMASK(K1)
-	VBROADCASTSS attnC<>+0(SB), Z30
-	VBROADCASTSS attnC<>+4(SB), Z29
-	VBROADCASTSS attnC<>+8(SB), Z28
-	VBROADCASTSS attnC<>+12(SB), Z27
-	VBROADCASTSS attnC<>+16(SB), Z26
-	VBROADCASTSS attnC<>+20(SB), Z25
-	VBROADCASTSS attnC<>+24(SB), Z24
-	VBROADCASTSS attnC<>+28(SB), Z23
-	VBROADCASTSS attnC<>+32(SB), Z22
-	VBROADCASTSS attnC<>+36(SB), Z21
-	VBROADCASTSS attnC<>+40(SB), Z20
-	VBROADCASTSS attnC<>+44(SB), Z19
-	VBROADCASTSS attnC<>+48(SB), Z18
+	VBROADCASTSS expC<>+0(SB), Z30
+	VBROADCASTSS expC<>+4(SB), Z29
+	VBROADCASTSS expC<>+8(SB), Z28
+	VBROADCASTSS expC<>+12(SB), Z27
+	VBROADCASTSS expC<>+16(SB), Z26
+	VBROADCASTSS expC<>+20(SB), Z25
+	VBROADCASTSS expC<>+24(SB), Z24
+	VBROADCASTSS expC<>+28(SB), Z23
+	VBROADCASTSS expC<>+32(SB), Z22
+	VBROADCASTSS expC<>+36(SB), Z21
+	VBROADCASTSS expC<>+40(SB), Z20
+	VBROADCASTSS expC<>+44(SB), Z19
+	VBROADCASTSS expC<>+48(SB), Z18
 
 srow:
 	VMOVAPS Z18, Z0
@@ -723,92 +686,13 @@ snext:
 // the mask of t lanes is the 8 (or 4) lanes at byte offset 448 + 4·(8−t)).
 
 // +0: lower clamp -87.33654
-DATA attnC8<>+0(SB)/8, $0xc2aeac4fc2aeac4f
-DATA attnC8<>+8(SB)/8, $0xc2aeac4fc2aeac4f
-DATA attnC8<>+16(SB)/8, $0xc2aeac4fc2aeac4f
-DATA attnC8<>+24(SB)/8, $0xc2aeac4fc2aeac4f
-// +32: upper clamp 89
-DATA attnC8<>+32(SB)/8, $0x42b2000042b20000
-DATA attnC8<>+40(SB)/8, $0x42b2000042b20000
-DATA attnC8<>+48(SB)/8, $0x42b2000042b20000
-DATA attnC8<>+56(SB)/8, $0x42b2000042b20000
-// +64: log₂e
-DATA attnC8<>+64(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA attnC8<>+72(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA attnC8<>+80(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA attnC8<>+88(SB)/8, $0x3fb8aa3b3fb8aa3b
-// +96: ln2, high part
-DATA attnC8<>+96(SB)/8, $0x3f3180003f318000
-DATA attnC8<>+104(SB)/8, $0x3f3180003f318000
-DATA attnC8<>+112(SB)/8, $0x3f3180003f318000
-DATA attnC8<>+120(SB)/8, $0x3f3180003f318000
-// +128: ln2, low part
-DATA attnC8<>+128(SB)/8, $0xb95e8083b95e8083
-DATA attnC8<>+136(SB)/8, $0xb95e8083b95e8083
-DATA attnC8<>+144(SB)/8, $0xb95e8083b95e8083
-DATA attnC8<>+152(SB)/8, $0xb95e8083b95e8083
-// +160: P0
-DATA attnC8<>+160(SB)/8, $0x3950696739506967
-DATA attnC8<>+168(SB)/8, $0x3950696739506967
-DATA attnC8<>+176(SB)/8, $0x3950696739506967
-DATA attnC8<>+184(SB)/8, $0x3950696739506967
-// +192: P1
-DATA attnC8<>+192(SB)/8, $0x3ab743ce3ab743ce
-DATA attnC8<>+200(SB)/8, $0x3ab743ce3ab743ce
-DATA attnC8<>+208(SB)/8, $0x3ab743ce3ab743ce
-DATA attnC8<>+216(SB)/8, $0x3ab743ce3ab743ce
-// +224: P2
-DATA attnC8<>+224(SB)/8, $0x3c0889083c088908
-DATA attnC8<>+232(SB)/8, $0x3c0889083c088908
-DATA attnC8<>+240(SB)/8, $0x3c0889083c088908
-DATA attnC8<>+248(SB)/8, $0x3c0889083c088908
-// +256: P3
-DATA attnC8<>+256(SB)/8, $0x3d2aa9c13d2aa9c1
-DATA attnC8<>+264(SB)/8, $0x3d2aa9c13d2aa9c1
-DATA attnC8<>+272(SB)/8, $0x3d2aa9c13d2aa9c1
-DATA attnC8<>+280(SB)/8, $0x3d2aa9c13d2aa9c1
-// +288: P4
-DATA attnC8<>+288(SB)/8, $0x3e2aaaaa3e2aaaaa
-DATA attnC8<>+296(SB)/8, $0x3e2aaaaa3e2aaaaa
-DATA attnC8<>+304(SB)/8, $0x3e2aaaaa3e2aaaaa
-DATA attnC8<>+312(SB)/8, $0x3e2aaaaa3e2aaaaa
-// +320: P5
-DATA attnC8<>+320(SB)/8, $0x3f0000003f000000
-DATA attnC8<>+328(SB)/8, $0x3f0000003f000000
-DATA attnC8<>+336(SB)/8, $0x3f0000003f000000
-DATA attnC8<>+344(SB)/8, $0x3f0000003f000000
-// +352: 1
-DATA attnC8<>+352(SB)/8, $0x3f8000003f800000
-DATA attnC8<>+360(SB)/8, $0x3f8000003f800000
-DATA attnC8<>+368(SB)/8, $0x3f8000003f800000
-DATA attnC8<>+376(SB)/8, $0x3f8000003f800000
-// +384: -Inf
-DATA attnC8<>+384(SB)/8, $0xff800000ff800000
-DATA attnC8<>+392(SB)/8, $0xff800000ff800000
-DATA attnC8<>+400(SB)/8, $0xff800000ff800000
-DATA attnC8<>+408(SB)/8, $0xff800000ff800000
-// +416: exponent bias 127 (int32)
-DATA attnC8<>+416(SB)/8, $0x0000007f0000007f
-DATA attnC8<>+424(SB)/8, $0x0000007f0000007f
-DATA attnC8<>+432(SB)/8, $0x0000007f0000007f
-DATA attnC8<>+440(SB)/8, $0x0000007f0000007f
-// +448: tail masks: 8 lanes of ones, then 8 of zeros
-DATA attnC8<>+448(SB)/8, $0xffffffffffffffff
-DATA attnC8<>+456(SB)/8, $0xffffffffffffffff
-DATA attnC8<>+464(SB)/8, $0xffffffffffffffff
-DATA attnC8<>+472(SB)/8, $0xffffffffffffffff
-DATA attnC8<>+480(SB)/8, $0x0000000000000000
-DATA attnC8<>+488(SB)/8, $0x0000000000000000
-DATA attnC8<>+496(SB)/8, $0x0000000000000000
-DATA attnC8<>+504(SB)/8, $0x0000000000000000
-GLOBL attnC8<>(SB), RODATA|NOPTR, $512
 
 // MASK8(t, y) loads into y the lane mask of the low t (in a register, 0…8)
 // lanes (clobbers AX, BX).
 #define MASK8(t, y) \
 	MOVQ    $8, AX           \
 	SUBQ    t, AX            \
-	LEAQ    attnC8<>+448(SB), BX \
+	LEAQ    expC8<>+448(SB), BX \
 	VMOVUPS (BX)(AX*4), y
 
 // func f16RowsAVX2(dst *float32, ldd int, src *byte, lds int, rows, cols int)
@@ -987,39 +871,6 @@ yreduce:
 	VZEROUPPER
 	RET
 
-// EXP256 sets x = e^(x − Y15) (Y14 = lower clamp, Y13 = upper clamp, the
-// other constants from attnC8) with n, p, r2, m as temporaries: m = the
-// lanes not below the lower clamp (or NaN), the others end as 0; 2ⁿ is
-// applied as 2^(n>>1)·2^(n−n>>1), both normal, so that the product is
-// rounded once.
-#define EXP256(x, n, p, r2, m) \
-	VSUBPS       Y15, x, x                \
-	VCMPPS       $5, Y14, x, m            \
-	VMAXPS       x, Y14, x                \
-	VMINPS       x, Y13, x                \
-	VMULPS       attnC8<>+64(SB), x, n    \
-	VROUNDPS     $0, n, n                 \
-	VFNMADD231PS attnC8<>+96(SB), n, x    \
-	VFNMADD231PS attnC8<>+128(SB), n, x   \
-	VMOVUPS      attnC8<>+160(SB), p      \
-	VFMADD213PS  attnC8<>+192(SB), x, p   \
-	VFMADD213PS  attnC8<>+224(SB), x, p   \
-	VFMADD213PS  attnC8<>+256(SB), x, p   \
-	VFMADD213PS  attnC8<>+288(SB), x, p   \
-	VFMADD213PS  attnC8<>+320(SB), x, p   \
-	VMULPS       x, x, r2                 \
-	VFMADD213PS  x, r2, p                 \
-	VADDPS       attnC8<>+352(SB), p, p   \
-	VCVTPS2DQ    n, n                     \
-	VPSRAD       $1, n, r2                \
-	VPSUBD       r2, n, n                 \
-	VPADDD       attnC8<>+416(SB), r2, r2 \
-	VPADDD       attnC8<>+416(SB), n, n   \
-	VPSLLD       $23, r2, r2              \
-	VPSLLD       $23, n, n                \
-	VMULPS       r2, p, p                 \
-	VMULPS       n, p, x                  \
-	VANDPS       m, x, x
 
 // HSUM256 adds the 8 lanes of Y0 into X0 (clobbers X1).
 #define HSUM256 \
@@ -1045,8 +896,8 @@ TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-36
 	MOVQ         x+8(FP), SI
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS shift+24(FP), Y15
-	VMOVUPS      attnC8<>+0(SB), Y14
-	VMOVUPS      attnC8<>+32(SB), Y13
+	VMOVUPS      expC8<>+0(SB), Y14
+	VMOVUPS      expC8<>+32(SB), Y13
 	VXORPS       Y0, Y0, Y0
 	VXORPS       Y6, Y6, Y6
 
@@ -1098,7 +949,7 @@ e8sum:
 TEXT ·maxAVX2(SB), NOSPLIT, $0-20
 	MOVQ    x+0(FP), SI
 	MOVQ    n+8(FP), DX
-	VMOVUPS attnC8<>+384(SB), Y5
+	VMOVUPS expC8<>+384(SB), Y5
 	VMOVAPS Y5, Y0
 	VMOVAPS Y5, Y1
 
@@ -1151,9 +1002,9 @@ TEXT ·softmaxRowsAVX2(SB), NOSPLIT, $0-56
 	MOVQ    DX, CX
 	ANDQ    $7, CX
 	MASK8(CX, Y12)
-	VMOVUPS attnC8<>+384(SB), Y11
-	VMOVUPS attnC8<>+0(SB), Y14
-	VMOVUPS attnC8<>+32(SB), Y13
+	VMOVUPS expC8<>+384(SB), Y11
+	VMOVUPS expC8<>+0(SB), Y14
+	VMOVUPS expC8<>+32(SB), Y13
 
 s8row:
 	VMOVAPS Y11, Y0
@@ -1249,7 +1100,7 @@ s8zerotail:
 	VMASKMOVPS Y0, Y12, (AX)
 
 s8zerodone:
-	VMOVSS attnC8<>+352(SB), X0
+	VMOVSS expC8<>+352(SB), X0
 	VMOVSS X0, (R10)
 
 s8next:
