@@ -12,8 +12,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +48,7 @@ type benchFlags struct {
 	output                 string
 	noWarmup, progress     bool
 	roofline               bool
+	cpuProfile             string
 	rooflineMiB            int
 	seed                   uint64
 
@@ -79,6 +82,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.noWarmup, "no-warmup", false, "skip the warm-up runs")
 	fs.BoolVar(&f.progress, "progress", false, "print progress on stderr")
 	fs.BoolVar(&f.roofline, "roofline", false, "measure memory bandwidth and compare text generation with it")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to `file` (go tool pprof reads it)")
 	fs.IntVar(&f.rooflineMiB, "roofline-mib", 256, "`MiB` per array of the bandwidth test")
 	fs.Uint64Var(&f.seed, "seed", 1, "random `seed` (tokens; weights with --make)")
 	fs.StringVar(&f.make, "make", "", "write a synthetic model of this `shape` (llama-1b, llama-3b, llama-8b) to the -o file")
@@ -99,6 +103,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.make != "" {
 		return runMake(&f, stdout, stderr)
+	}
+	if f.cpuProfile != "" {
+		out, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return runSpeed(&f, stdout, stderr)
 }
