@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
 )
 
@@ -132,6 +133,20 @@ func geluErf(x float32) float32 { return 0.5 * x * (1 + erff(x*sqrt2Inv)) }
 
 func silu(x float32) float32 { return x / (1 + expf(-x)) }
 
+// elementSplit gives worker ith of nth its share of an elementwise op over
+// rows rows of n elements: whole rows when there are at least as many rows
+// as workers, else the same range of columns (a multiple of 64 wide) of
+// every row, so that a decoding step's single row is shared too.
+func elementSplit(rows, n, ith, nth int) (r0, r1, c0, c1 int) {
+	const align = 64
+	if rows >= nth || n < 2*align {
+		r0, r1 = split(rows, ith, nth)
+		return r0, r1, 0, n
+	}
+	per := (n + nth*align - 1) / (nth * align) * align
+	return 0, rows, min(ith*per, n), min((ith+1)*per, n)
+}
+
 func (c *CPU) unary(t *Tensor, ith, nth int) {
 	a := t.src[0]
 	p0, p1 := t.fparams[0], t.fparams[1]
@@ -143,17 +158,17 @@ func (c *CPU) unary(t *Tensor, ith, nth int) {
 	if t.op == OpSoftcap {
 		inv = 1 / p0
 	}
-	lo, hi := split(t.Rows(), ith, nth)
-	for r := lo; r < hi; r++ {
+	r0, r1, c0, c1 := elementSplit(t.Rows(), t.ne[0], ith, nth)
+	for r := r0; r < r1; r++ {
 		i1, i2, i3 := rowIndex(r, t.ne)
-		dst := t.rowF32(i1, i2, i3)
+		dst := t.rowF32(i1, i2, i3)[c0:c1]
 		var x []float32
 		if a.nb[0] == 4 {
-			x = a.rowF32(i1, i2, i3)
+			x = a.rowF32(i1, i2, i3)[c0:c1]
 		} else {
 			off := i1*a.nb[1] + i2*a.nb[2] + i3*a.nb[3]
 			for i := range dst {
-				dst[i] = ldF32(a, off+i*a.nb[0])
+				dst[i] = ldF32(a, off+(c0+i)*a.nb[0])
 			}
 			x = dst
 		}
@@ -170,9 +185,7 @@ func (c *CPU) unary(t *Tensor, ith, nth int) {
 				}
 			}
 		case OpSilu:
-			for i, v := range x {
-				dst[i] = silu(v)
-			}
+			kernels.SiLU(dst, x)
 		case OpGelu:
 			for i, v := range x {
 				dst[i] = gelu(tab, v)
@@ -386,8 +399,8 @@ func (c *CPU) glu(t *Tensor, ith, nth int) {
 	if t.op == OpGeGLU {
 		tab = geluTable()
 	}
-	lo, hi := split(t.Rows(), ith, nth)
-	for r := lo; r < hi; r++ {
+	r0, r1, c0, c1 := elementSplit(t.Rows(), n, ith, nth)
+	for r := r0; r < r1; r++ {
 		i1, i2, i3 := rowIndex(r, t.ne)
 		var x, y []float32
 		if b == nil {
@@ -396,13 +409,11 @@ func (c *CPU) glu(t *Tensor, ith, nth int) {
 		} else {
 			x, y = a.rowF32(i1, i2, i3), b.rowF32(i1, i2, i3)[:n]
 		}
-		dst := t.rowF32(i1, i2, i3)[:n]
-		x = x[:n]
+		dst := t.rowF32(i1, i2, i3)[c0:c1]
+		x, y = x[c0:c1], y[c0:c1]
 		switch t.op {
 		case OpSwiGLU:
-			for i, v := range x {
-				dst[i] = silu(v) * y[i]
-			}
+			kernels.SwiGLU(dst, x, y)
 		case OpGeGLU:
 			for i, v := range x {
 				switch {

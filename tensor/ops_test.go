@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -124,35 +125,36 @@ func TestUnaryOps(t *testing.T) {
 		{"softcap", func(g *Graph, a *Tensor) *Tensor { return g.Softcap(a, 1.5) }, func(x float64) float64 { return 1.5 * math.Tanh(x/1.5) }, 1e-6, 1e-7},
 	}
 	for _, tc := range cases {
-		for _, perm := range []bool{false, true} {
-			name := tc.name
-			if perm {
-				name += "/permuted"
-			}
-			t.Run(name, func(t *testing.T) {
-				var want []float64
-				got, _ := runThreads(t, func(g *Graph) *Tensor {
-					rng := newRNG(2)
-					ne := [4]int{33, 5, 3, 1}
-					var a *Tensor
-					var av []float64
-					if perm {
-						a, av = permuted(t, g, rng, ne)
-					} else {
-						a, av = padded(t, g, rng, ne)
-					}
-					for i := range av {
-						av[i] *= 4 // reach the tails (|x| ≥ 10 for gelu)
-					}
-					a = g.Scale(a, 4)
-					want = make([]float64, len(av))
-					for i, x := range av {
-						want[i] = tc.f(x)
-					}
-					return tc.build(g, a)
+		for _, ne := range [][4]int{{33, 5, 3, 1}, {300, 1, 1, 1}} {
+			for _, perm := range []bool{false, true} {
+				name := fmt.Sprintf("%s/%dx%d", tc.name, ne[0], ne[1]*ne[2])
+				if perm {
+					name += "/permuted"
+				}
+				t.Run(name, func(t *testing.T) {
+					var want []float64
+					got, _ := runThreads(t, func(g *Graph) *Tensor {
+						rng := newRNG(2)
+						var a *Tensor
+						var av []float64
+						if perm {
+							a, av = permuted(t, g, rng, ne)
+						} else {
+							a, av = padded(t, g, rng, ne)
+						}
+						for i := range av {
+							av[i] *= 4 // reach the tails (|x| ≥ 10 for gelu)
+						}
+						a = g.Scale(a, 4)
+						want = make([]float64, len(av))
+						for i, x := range av {
+							want[i] = tc.f(x)
+						}
+						return tc.build(g, a)
+					})
+					checkClose(t, got, want, relTol(want, tc.rel, tc.abs))
 				})
-				checkClose(t, got, want, relTol(want, tc.rel, tc.abs))
-			})
+			}
 		}
 	}
 }
@@ -172,38 +174,42 @@ func TestGLU(t *testing.T) {
 		{OpGeGLU, gelu, 2e-3, 2e-3, (*Graph).GeGLU},
 		{OpGeGLUErf, func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }, 2e-6, 1e-7, (*Graph).GeGLUErf},
 	}
+	// Shapes: several rows (split by rows between workers), and one long
+	// row as in decoding (split by columns).
 	for _, tc := range cases {
-		for _, split := range []bool{false, true} {
-			name := tc.op.String()
-			if split {
-				name += "/split"
-			}
-			t.Run(name, func(t *testing.T) {
-				var want []float64
-				n, rows := 45, 7
-				got, _ := runThreads(t, func(g *Graph) *Tensor {
-					rng := newRNG(3)
-					if split {
-						a, av := padded(t, g, rng, [4]int{2 * n, rows, 1, 1})
-						want = want[:0]
-						for r := 0; r < rows; r++ {
-							for i := 0; i < n; i++ {
-								x, y := av[r*2*n+i], av[r*2*n+n+i]
-								want = append(want, tc.f(x)*y)
+		for _, shape := range [][2]int{{45, 7}, {300, 1}} {
+			for _, split := range []bool{false, true} {
+				name := fmt.Sprintf("%v/%dx%d", tc.op, shape[0], shape[1])
+				if split {
+					name += "/split"
+				}
+				t.Run(name, func(t *testing.T) {
+					var want []float64
+					n, rows := shape[0], shape[1]
+					got, _ := runThreads(t, func(g *Graph) *Tensor {
+						rng := newRNG(3)
+						if split {
+							a, av := padded(t, g, rng, [4]int{2 * n, rows, 1, 1})
+							want = want[:0]
+							for r := 0; r < rows; r++ {
+								for i := 0; i < n; i++ {
+									x, y := av[r*2*n+i], av[r*2*n+n+i]
+									want = append(want, tc.f(x)*y)
+								}
 							}
+							return tc.make(g, a, nil)
 						}
-						return tc.make(g, a, nil)
-					}
-					a, av := padded(t, g, rng, [4]int{n, rows, 1, 1})
-					b, bv := padded(t, g, rng, [4]int{n, rows, 1, 1})
-					want = make([]float64, len(av))
-					for i := range av {
-						want[i] = tc.f(av[i]) * bv[i]
-					}
-					return tc.make(g, a, b)
+						a, av := padded(t, g, rng, [4]int{n, rows, 1, 1})
+						b, bv := padded(t, g, rng, [4]int{n, rows, 1, 1})
+						want = make([]float64, len(av))
+						for i := range av {
+							want[i] = tc.f(av[i]) * bv[i]
+						}
+						return tc.make(g, a, b)
+					})
+					checkClose(t, got, want, relTol(want, tc.rel, tc.abs))
 				})
-				checkClose(t, got, want, relTol(want, tc.rel, tc.abs))
-			})
+			}
 		}
 	}
 }
