@@ -147,7 +147,11 @@ func (c *CPU) prepare(g *Graph) {
 			a, b := t.src[0], t.src[1]
 			p := planMulMat(a, b)
 			per = 4 * (b.ne[0] + driver.tmpFloats(a.ne[0]))
-			if p.convert {
+			switch {
+			case p.convert && b.Rows() == 1 && c.n > 1:
+				p.own = true
+				per = ownOffset(b, a.ne[0]) + p.xrs
+			case p.convert:
 				shared = b.Rows() * p.xrs
 				c.addStep(t, 0).mm = p
 			}

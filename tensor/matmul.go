@@ -180,6 +180,17 @@ type mulMatPlan struct {
 	at      quant.Type
 	convert bool // b is converted into the shared scratch first
 	xrs     int  // bytes per converted activation row
+	// own: b is one row, which every worker converts into its own scratch
+	// at the start of the product phase instead of in a phase of its own:
+	// a decoding step saves a barrier per matrix product, and the other
+	// workers no longer wait while one converts.
+	own bool
+}
+
+// ownOffset is where the converted row of a mulMatPlan.own product lies
+// in a worker's scratch: after the float32 rows of the product phase.
+func ownOffset(b *Tensor, k int) int {
+	return alignUp(4 * (b.ne[0] + driver.tmpFloats(k)))
 }
 
 func planMulMat(a, b *Tensor) mulMatPlan {
@@ -293,6 +304,12 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 	total := nchunks * b.ne[2] * b.ne[3]
 	tmp := c.threadFloats(s, ith)[b.ne[0]:]
 	dstStride := t.nb[1] / 4
+	var own []byte
+	if s.mm.own {
+		own = c.threadBytes(s, ith)[ownOffset(b, k):][:s.mm.xrs]
+		row := c.rowAsF32(b, 0, 0, 0, c.threadFloats(s, ith)[:b.ne[0]])
+		driver.convert(own, a.typ, row)
+	}
 	for {
 		var item int
 		if s.useRanges {
@@ -311,7 +328,9 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 		w := a.data[i02*a.nb[2]+i03*a.nb[3]:]
 		var x []byte
 		var xStride int
-		if s.mm.convert {
+		if s.mm.own {
+			x, xStride = own, s.mm.xrs
+		} else if s.mm.convert {
 			first := (i13*b.ne[2] + i12) * b.ne[1]
 			x = c.scratch[first*s.mm.xrs : (first+b.ne[1])*s.mm.xrs]
 			xStride = s.mm.xrs
