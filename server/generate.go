@@ -29,6 +29,9 @@ type job struct {
 	numPredict int
 	stats      gollm.Stats
 	ids        []int32 // generated token ids
+	// preserve gives the text of control tokens the reply parser needs to
+	// see (they detokenize to nothing), by id.
+	preserve map[int32]string
 }
 
 // promptFunc builds a request's prompt tokens once its model is loaded.
@@ -119,10 +122,16 @@ func (j *job) run(emit func(text string) error) error {
 		if tok.ID >= 0 {
 			j.ids = append(j.ids, tok.ID)
 		}
-		if tok.Text == "" {
+		text := tok.Text
+		if m, ok := j.preserve[tok.ID]; ok {
+			// A control token adds nothing itself: any text is what was
+			// held back before it.
+			text += m
+		}
+		if text == "" {
 			continue
 		}
-		if err := emit(tok.Text); err != nil {
+		if err := emit(text); err != nil {
 			runErr = err
 			break
 		}
@@ -194,14 +203,25 @@ func chatPrompt(msgs []chat.Message, opts gollm.ChatOptions, rendered *string) p
 	}
 }
 
-// replyParser returns the parser that splits a reply generated from a
-// prompt rendered with r's chat template into content, thinking and (when
-// tools were offered) tool calls. Without splitThinking the reasoning
-// markers stay in the content.
-func replyParser(r *runner, prompt string, tools []chat.Tool, splitThinking bool) *toolcall.Parser {
-	syn := toolcall.Detect(r.tmpl.Source())
+// replyParser returns the parser that splits the job's reply, generated
+// from a prompt rendered with the runner's chat template, into content,
+// thinking and (when tools were offered) tool calls. Without
+// splitThinking the reasoning markers stay in the content. The markers
+// that are control tokens in the model's vocabulary are rendered as text
+// for it, as llama-server does with its preserved tokens.
+func (j *job) replyParser(prompt string, tools []chat.Tool, splitThinking bool) *toolcall.Parser {
+	syn := toolcall.Detect(j.r.tmpl.Source())
 	if !splitThinking {
 		syn.ThinkOpen, syn.ThinkClose = "", ""
+	}
+	tok := j.r.model.Tokenizer()
+	for _, m := range syn.Markers(len(tools) > 0) {
+		if id, ok := tok.TokenID(m); ok && tok.IsControl(id) {
+			if j.preserve == nil {
+				j.preserve = map[int32]string{}
+			}
+			j.preserve[id] = m
+		}
 	}
 	return toolcall.New(toolcall.Options{Syntax: syn, Tools: tools, InThinking: toolcall.StartsInThinking(prompt, syn)})
 }

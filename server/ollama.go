@@ -266,7 +266,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, req *ollamaGen
 	// with think false); a raw prompt's reply is passed through.
 	parser := toolcall.New(toolcall.Options{})
 	if templated {
-		parser = replyParser(j.r, rendered, nil, true)
+		parser = j.replyParser(rendered, nil, true)
 	}
 	var text, thinking strings.Builder
 	err = j.runParsed(parser, func(d toolcall.Delta) error {
@@ -410,7 +410,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, req *ollamaChatReq
 	if format != nil {
 		tools = nil
 	}
-	parser := replyParser(j.r, rendered, tools, true)
+	parser := j.replyParser(rendered, tools, true)
 	stream := req.Stream == nil || *req.Stream
 	out := &ndjsonWriter{w: w}
 	var text, thinking strings.Builder

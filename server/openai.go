@@ -376,7 +376,7 @@ func (s *Server) oaiChat(w http.ResponseWriter, r *http.Request, req *oaiChatReq
 	if strings.TrimSpace(string(req.ToolChoice)) == `"none"` || req.ResponseFormat != nil && req.ResponseFormat.Type != "" && req.ResponseFormat.Type != "text" {
 		tools = nil
 	}
-	parser := replyParser(j.r, rendered, tools, req.ReasoningFormat != "none")
+	parser := j.replyParser(rendered, tools, req.ReasoningFormat != "none")
 
 	id, created, model := newID("chatcmpl-"), time.Now().Unix(), req.Model
 	if model == "" {

@@ -39,7 +39,11 @@ func (s *scripted) GenerateTokens(ctx context.Context, prompt []int32, opts goll
 		s.prompt = append(s.prompt[:0], prompt...)
 		s.mu.Unlock()
 		for _, p := range pieces {
-			if !yield(gollm.Token{ID: 1, Text: p}, nil) {
+			tok := gollm.Token{ID: 1, Text: p}
+			if p == "[TOOL_CALLS]" {
+				tok = gollm.Token{ID: controlID} // a control token renders as nothing
+			}
+			if !yield(tok, nil) {
 				return
 			}
 		}
@@ -88,8 +92,13 @@ func scriptedServer(t *testing.T, names ...string) (*testServer, *scripted) {
 	return ts, script
 }
 
-// writeStories writes stories260K with a chat template and a context of
-// 2048 tokens (tool descriptions make prompts longer than its 128).
+// controlID is the stories260K token the tests turn into the control
+// token "[TOOL_CALLS]", as it is in Mistral's vocabularies.
+const controlID = 500
+
+// writeStories writes stories260K with a chat template, a context of 2048
+// tokens (tool descriptions make prompts longer than its 128) and token
+// controlID made the control token "[TOOL_CALLS]".
 func writeStories(t *testing.T, path, tmpl string) {
 	t.Helper()
 	f, err := gguf.Parse(embedded.Stories260K)
@@ -98,9 +107,19 @@ func writeStories(t *testing.T, path, tmpl string) {
 	}
 	var kv []gguf.KV
 	for _, e := range f.KV {
-		if e.Key != "llama.context_length" {
-			kv = append(kv, e)
+		switch e.Key {
+		case "llama.context_length":
+			continue
+		case "tokenizer.ggml.tokens":
+			texts := append([]string(nil), e.Value.V.(gguf.Array).Values.([]string)...)
+			texts[controlID] = "[TOOL_CALLS]"
+			e.Value = gguf.Strings(texts)
+		case "tokenizer.ggml.token_type":
+			types := append([]int32(nil), e.Value.V.(gguf.Array).Values.([]int32)...)
+			types[controlID] = 3 // control
+			e.Value = gguf.Int32s(types)
 		}
+		kv = append(kv, e)
 	}
 	kv = append(kv, gguf.KV{Key: "llama.context_length", Value: gguf.Uint32(2048)}, gguf.KV{Key: "tokenizer.chat_template", Value: gguf.String(tmpl)})
 	ti := append([]gguf.TensorInfo(nil), f.Tensors...)
@@ -304,6 +323,28 @@ func TestForcedOpenThinking(t *testing.T) {
 	ts.post("/apply-template", chatBody("deepseek-r1-distill", false, nil), &at)
 	if !strings.HasSuffix(at["prompt"], "<think>\n") {
 		t.Errorf("prompt %q does not open thinking", at["prompt"])
+	}
+}
+
+// TestControlTokenMarker: Mistral's [TOOL_CALLS] is a control token,
+// which detokenizes to nothing; with tools offered the server renders it
+// for the parser (llama-server's preserved tokens), without it stays out.
+func TestControlTokenMarker(t *testing.T) {
+	ts, script := scriptedServer(t, "mistral-nemo")
+	script.set("[TOOL_CALLS]", `[{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "abc123xyz"}]`)
+	var raw map[string]any
+	ts.post("/v1/chat/completions", chatBody("mistral-nemo", false, map[string]any{"tools": weatherToolJSON}), &raw)
+	choice := raw["choices"].([]any)[0].(map[string]any)
+	msg := choice["message"].(map[string]any)
+	want := []any{map[string]any{"id": "abc123xyz", "type": "function", "function": map[string]any{"name": "get_weather", "arguments": `{"city":"Paris"}`}}}
+	if !reflect.DeepEqual(msg["tool_calls"], want) || msg["content"] != nil || choice["finish_reason"] != "tool_calls" {
+		t.Errorf("with tools: %v", choice)
+	}
+	raw = nil
+	ts.post("/v1/chat/completions", chatBody("mistral-nemo", false, nil), &raw)
+	msg = raw["choices"].([]any)[0].(map[string]any)["message"].(map[string]any)
+	if msg["content"] != `[{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "abc123xyz"}]` || msg["tool_calls"] != nil {
+		t.Errorf("without tools: %v", msg)
 	}
 }
 

@@ -175,3 +175,28 @@ func Parse(o Options, text string) Delta {
 	d.Calls = append(d.Calls, f.Calls...)
 	return d
 }
+
+// Markers returns the syntax's literal markers: the reasoning delimiters
+// and, when tools are parsed, the call delimiters. Where a vocabulary has
+// them as control tokens, which detokenize to nothing, a server must still
+// render them as text for the parser (llama-server's preserved tokens).
+func (s Syntax) Markers(tools bool) []string {
+	var out []string
+	if s.ThinkOpen != "" {
+		out = append(out, s.ThinkOpen, s.ThinkClose)
+	}
+	if !tools {
+		return out
+	}
+	switch s.Format {
+	case FormatHermes:
+		out = append(out, "<tool_call>", "</tool_call>")
+	case FormatLlama3:
+		out = append(out, "<|python_tag|>")
+	case FormatMistral:
+		out = append(out, "[TOOL_CALLS]", "[ARGS]", "[CALL_ID]")
+	case FormatDeepSeekR1:
+		out = append(out, dsCallsBegin, dsCallsEnd, dsCallBegin, dsCallEnd, dsSep)
+	}
+	return out
+}
