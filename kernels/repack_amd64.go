@@ -99,14 +99,36 @@ func r16AVX2All() bool {
 	return true
 }
 
-// r16Asm is the assembly strip kernel r16Gemm runs for a type with one
-// (r16AsmType): VNNI where the CPU has it, else AVX2.
-var r16Asm = func() func(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
-	if hasVNNI {
-		return r16GemmVNNI
-	}
-	return r16GemmAVX2
-}()
+// r16Level names an assembly level of the r16 kernels and packers.
+type r16Level int
+
+const (
+	r16LevelNone   r16Level = iota // the Go twins
+	r16LevelAVX2                   // repack_avx2_amd64.s
+	r16LevelAVX512                 // AVX-512 (VNNI for the strip kernels)
+)
+
+// r16KernelLevel is the strip kernel r16Gemm runs for a type with one
+// (r16AsmType): VNNI where the CPU has it, else AVX2. r16PackLevel is the
+// packer r16Pack runs. Tests switch them; the calls stay direct, so that
+// the drivers' stack buffers do not escape.
+var (
+	r16KernelLevel = func() r16Level {
+		if hasVNNI {
+			return r16LevelAVX512
+		}
+		return r16LevelAVX2
+	}()
+	r16PackLevel = func() r16Level {
+		switch {
+		case hasAVX512:
+			return r16LevelAVX512
+		case hasAVX2:
+			return r16LevelAVX2
+		}
+		return r16LevelNone
+	}()
+)
 
 // r16AsmType says whether type t has an assembly strip kernel on this
 // CPU (that r16Gemm runs).
@@ -139,9 +161,40 @@ func init() {
 	}
 }
 
+// r16PackAVX2 is r16PackAVX512 on AVX2 for words regions of whole groups
+// of four words (dwords % 4 = 0).
+//
+//go:noescape
+func r16PackAVX2(dst, src *byte, srcStride, nb, blockBytes, dwordOff, dwords, half0, half1 int)
+
+// r16PackImpl names one assembly packer (for tests and benchmarks).
+type r16PackImpl struct {
+	name  string
+	level r16Level
+}
+
+// r16PackImpls lists the assembly packers this CPU runs.
+func r16PackImpls() []r16PackImpl {
+	var impls []r16PackImpl
+	if hasAVX2 {
+		impls = append(impls, r16PackImpl{"avx2", r16LevelAVX2})
+	}
+	if hasAVX512 {
+		impls = append(impls, r16PackImpl{"avx512", r16LevelAVX512})
+	}
+	return impls
+}
+
 // r16Pack packs a strip of 16 whole rows (see r16PackGeneric).
 func r16Pack(f *r16Format, dst, src []byte, srcStride, nb int) {
-	if !hasAVX512 || nb == 0 {
+	r16PackWith(r16PackLevel, f, dst, src, srcStride, nb)
+}
+
+// r16PackWith is r16Pack with the packer of the given level (the AVX2
+// packer takes words regions of whole groups of four words, as every r16
+// format has; others go to the Go packer).
+func r16PackWith(level r16Level, f *r16Format, dst, src []byte, srcStride, nb int) {
+	if level == r16LevelNone || nb == 0 || level == r16LevelAVX2 && f.dwords%4 != 0 {
 		r16PackGeneric(f, dst, src, srcStride, nb, r16Rows)
 		return
 	}
@@ -155,7 +208,11 @@ func r16Pack(f *r16Format, dst, src []byte, srcStride, nb int) {
 	if len(f.halves) > 1 {
 		h1 = f.halves[1]
 	}
-	r16PackAVX512(&dst[0], &src[0], srcStride, nb, f.blockBytes, f.dwordOff, f.dwords, h0, h1)
+	if level == r16LevelAVX512 {
+		r16PackAVX512(&dst[0], &src[0], srcStride, nb, f.blockBytes, f.dwordOff, f.dwords, h0, h1)
+	} else {
+		r16PackAVX2(&dst[0], &src[0], srcStride, nb, f.blockBytes, f.dwordOff, f.dwords, h0, h1)
+	}
 }
 
 // r16Gemm runs the strip kernel of f's type (see r16GemmGeneric).
@@ -164,7 +221,11 @@ func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, ds
 		r16GemmGeneric(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 		return
 	}
-	r16Asm(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+	if r16KernelLevel == r16LevelAVX512 {
+		r16GemmVNNI(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+	} else {
+		r16GemmAVX2(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+	}
 }
 
 // r16GemmVNNI checks the buffers and calls the assembly kernel of f's type.
@@ -228,15 +289,17 @@ func r16GemmAVX2(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 	case quant.Q4_0:
 		r16GemmQ4_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
 	case quant.Q4K, quant.Q5K, quant.Q6K:
-		kern := r16GemmQ4KAVX2
-		if f.typ == quant.Q5K {
-			kern = r16GemmQ5KAVX2
-		} else if f.typ == quant.Q6K {
-			kern = r16GemmQ6KAVX2
-		}
 		for c0 := 0; c0 < cols; c0 += r16MaxCols {
 			n := min(r16MaxCols, cols-c0)
-			kern(&strip[0], nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
+			w, yc, dc := &strip[0], &y[c0*yStride], &dst[c0*dstStride]
+			switch f.typ {
+			case quant.Q4K:
+				r16GemmQ4KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+			case quant.Q5K:
+				r16GemmQ5KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+			default:
+				r16GemmQ6KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+			}
 		}
 	default:
 		panic("kernels: no AVX2 r16 kernel for " + f.typ.String())

@@ -114,6 +114,163 @@ loop:                              \
 	JNZ  loop                  \
 done:
 
+// ---- The packer ----
+//
+// r16PackAVX2 is r16PackAVX512 for AVX2 (repack_amd64.s), for words
+// regions of whole groups of four words (dwords % 4 = 0, as in every r16
+// format). Per block and group, each half of the rows: Y0…Y3 get, in
+// 128-bit lane l, the group's four words of rows 4l + i (i = 0…3:
+// VMOVDQU of one row, VINSERTI128 of the row four below), and a 4×4
+// dword transpose inside the lanes (VPUNPCKLDQ/HDQ, VPUNPCKLQDQ/HQDQ)
+// leaves word m of the half's eight rows, in row order, in output m. The
+// fp16 scales are copied with 16-bit moves.
+//
+// Registers: SI row 0 of the block, R11 row 8, BX row stride, R8 = 3·BX,
+// R9 = 5·BX, R10 = 7·BX; AX, R14 the group in rows 0 and 8; DI word
+// output, R12 scale output, CX blocks left, DX groups left, R13 scratch;
+// Y0…Y7 rows and pairs.
+
+// PACKX_HALF transposes the group at base (rows base + r·BX, r = 0…7)
+// into outputs 0…3 at off(DI), 64 + off(DI), ….
+#define PACKX_HALF(base, off)                \
+	VMOVDQU     (base), X0               \
+	VINSERTI128 $1, (base)(BX*4), Y0, Y0 \
+	VMOVDQU     (base)(BX*1), X1         \
+	VINSERTI128 $1, (base)(R9*1), Y1, Y1 \
+	VMOVDQU     (base)(BX*2), X2         \
+	VINSERTI128 $1, (base)(R8*2), Y2, Y2 \
+	VMOVDQU     (base)(R8*1), X3         \
+	VINSERTI128 $1, (base)(R10*1), Y3, Y3 \
+	VPUNPCKLDQ  Y1, Y0, Y4               \
+	VPUNPCKHDQ  Y1, Y0, Y5               \
+	VPUNPCKLDQ  Y3, Y2, Y6               \
+	VPUNPCKHDQ  Y3, Y2, Y7               \
+	VPUNPCKLQDQ Y6, Y4, Y0               \
+	VPUNPCKHQDQ Y6, Y4, Y1               \
+	VPUNPCKLQDQ Y7, Y5, Y2               \
+	VPUNPCKHQDQ Y7, Y5, Y3               \
+	VMOVDQU     Y0, (off)(DI)            \
+	VMOVDQU     Y1, (64+(off))(DI)       \
+	VMOVDQU     Y2, (128+(off))(DI)      \
+	VMOVDQU     Y3, (192+(off))(DI)
+
+// PACKX_SCALE copies the fp16 scale at offset R13 of the sixteen rows to
+// 16-bit slots at (R12).
+#define PACKX_SCALE               \
+	LEAQ    (SI)(R13*1), AX   \
+	LEAQ    (R11)(R13*1), R13 \
+	MOVWLZX (AX), DX          \
+	MOVW    DX, 0(R12)        \
+	MOVWLZX (AX)(BX*1), DX    \
+	MOVW    DX, 2(R12)        \
+	MOVWLZX (AX)(BX*2), DX    \
+	MOVW    DX, 4(R12)        \
+	MOVWLZX (AX)(R8*1), DX    \
+	MOVW    DX, 6(R12)        \
+	MOVWLZX (AX)(BX*4), DX    \
+	MOVW    DX, 8(R12)        \
+	MOVWLZX (AX)(R9*1), DX    \
+	MOVW    DX, 10(R12)       \
+	MOVWLZX (AX)(R8*2), DX    \
+	MOVW    DX, 12(R12)       \
+	MOVWLZX (AX)(R10*1), DX   \
+	MOVW    DX, 14(R12)       \
+	MOVWLZX (R13), DX         \
+	MOVW    DX, 16(R12)       \
+	MOVWLZX (R13)(BX*1), DX   \
+	MOVW    DX, 18(R12)       \
+	MOVWLZX (R13)(BX*2), DX   \
+	MOVW    DX, 20(R12)       \
+	MOVWLZX (R13)(R8*1), DX   \
+	MOVW    DX, 22(R12)       \
+	MOVWLZX (R13)(BX*4), DX   \
+	MOVW    DX, 24(R12)       \
+	MOVWLZX (R13)(R9*1), DX   \
+	MOVW    DX, 26(R12)       \
+	MOVWLZX (R13)(R8*2), DX   \
+	MOVW    DX, 28(R12)       \
+	MOVWLZX (R13)(R10*1), DX  \
+	MOVW    DX, 30(R12)       \
+	ADDQ    $32, R12
+
+// func r16PackAVX2(dst, src *byte, srcStride, nb, blockBytes, dwordOff, dwords, half0, half1 int)
+TEXT ·r16PackAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ srcStride+16(FP), BX
+	LEAQ (BX)(BX*2), R8
+	LEAQ (BX)(BX*4), R9
+	LEAQ (R8)(BX*4), R10
+	LEAQ (SI)(BX*8), R11
+	// R12 = dst + nb·64·dwords: the scales.
+	MOVQ nb+24(FP), CX
+	MOVQ dwords+48(FP), AX
+	IMULQ CX, AX
+	SHLQ $6, AX
+	LEAQ (DI)(AX*1), R12
+
+packxBlock:
+	// Prefetch the block after next of every row, one line per 64 bytes.
+	MOVQ blockBytes+32(FP), DX
+	LEAQ (SI)(DX*2), AX
+	LEAQ (R11)(DX*2), R14
+	XORQ R13, R13
+packxPrefetch:
+	PREFETCHT0 (AX)
+	PREFETCHT0 (AX)(BX*1)
+	PREFETCHT0 (AX)(BX*2)
+	PREFETCHT0 (AX)(R8*1)
+	PREFETCHT0 (AX)(BX*4)
+	PREFETCHT0 (AX)(R9*1)
+	PREFETCHT0 (AX)(R8*2)
+	PREFETCHT0 (AX)(R10*1)
+	PREFETCHT0 (R14)
+	PREFETCHT0 (R14)(BX*1)
+	PREFETCHT0 (R14)(BX*2)
+	PREFETCHT0 (R14)(R8*1)
+	PREFETCHT0 (R14)(BX*4)
+	PREFETCHT0 (R14)(R9*1)
+	PREFETCHT0 (R14)(R8*2)
+	PREFETCHT0 (R14)(R10*1)
+	ADDQ $64, AX
+	ADDQ $64, R14
+	ADDQ $64, R13
+	CMPQ R13, DX
+	JB   packxPrefetch
+
+	MOVQ dwordOff+40(FP), AX
+	LEAQ (R11)(AX*1), R14
+	ADDQ SI, AX
+	MOVQ dwords+48(FP), DX
+	SHRQ $2, DX
+
+packxGroup:
+	PACKX_HALF(AX, 0)
+	PACKX_HALF(R14, 32)
+	ADDQ $256, DI
+	ADDQ $16, AX
+	ADDQ $16, R14
+	DECQ DX
+	JNZ  packxGroup
+
+	MOVQ half0+56(FP), R13
+	TESTQ R13, R13
+	JS   packxNext
+	PACKX_SCALE
+	MOVQ half1+64(FP), R13
+	TESTQ R13, R13
+	JS   packxNext
+	PACKX_SCALE
+
+packxNext:
+	MOVQ blockBytes+32(FP), AX
+	ADDQ AX, SI
+	ADDQ AX, R11
+	DECQ CX
+	JNZ  packxBlock
+	VZEROUPPER
+	RET
+
 // ---- k-quants ----
 //
 // Per block: the sixteen rows' scales and mins become VPMADDWD word pairs
