@@ -110,13 +110,13 @@ func BenchmarkR16AVX2(b *testing.B) {
 					}
 				})
 			})
-			b.Run(fmt.Sprintf("%v/r16/packed/cols=%d", f.typ, cols), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%v/r16-packed/cols=%d", f.typ, cols), func(b *testing.B) {
 				b.SetBytes(int64(len(x) * cols))
 				kqMeasure(b, r16Rows*n/256*cols, func() {
 					r16GemmAVX2(f, strip, nb, y, colBytes, cols, dst, r16Rows, false)
 				})
 			})
-			b.Run(fmt.Sprintf("%v/r16/pack+gemm/cols=%d", f.typ, cols), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%v/r16-pack+gemm/cols=%d", f.typ, cols), func(b *testing.B) {
 				b.SetBytes(int64(len(x) * cols))
 				kqMeasure(b, r16Rows*n/256*cols, func() {
 					r16PackWith(r16LevelAVX2, f, strip, x, rowBytes, nb)
@@ -141,6 +141,82 @@ func BenchmarkR16PackAsm(b *testing.B) {
 			b.Run(f.typ.String()+"/"+impl.name, func(b *testing.B) {
 				b.SetBytes(int64(len(x)))
 				kqMeasure(b, r16Rows*n/256, func() { r16PackWith(impl.level, f, strip, x, rowBytes, nb) })
+			})
+		}
+	}
+}
+
+// BenchmarkMatMulAVX2 measures the matmul driver, single-threaded, as an
+// AVX2-only CPU runs it, on a 2048×2048 matrix (activation quantization
+// included) with 1, 4, 32 and 64 columns: "dot" is the path such CPUs
+// took before the AVX2 strip kernels (no tile: the AVX2 dot product per
+// row and column), "onthefly" MatMulRows repacking on the fly and
+// "repacked" MatMulRowsRepacked on weights repacked at load time, both
+// with the AVX2 kernels and packer. ns/256 and cpu-ns/256 are per 256
+// weights per column.
+func BenchmarkMatMulAVX2(b *testing.B) {
+	if !hasAVX2 {
+		b.Skip("no AVX2 on this CPU")
+	}
+	oldKernel, oldPack, oldFast := r16KernelLevel, r16PackLevel, r16Fast
+	r16KernelLevel, r16PackLevel, r16Fast = r16LevelAVX2, r16LevelAVX2, true
+	defer func() { r16KernelLevel, r16PackLevel, r16Fast = oldKernel, oldPack, oldFast }()
+	dots := map[quant.Type]VecDotFunc{
+		quant.Q4K: dotQ4KQ8KAVX2, quant.Q5K: dotQ5KQ8KAVX2, quant.Q6K: dotQ6KQ8KAVX2,
+		quant.Q8_0: dotQ8_0AVX2, quant.Q4_0: dotQ4_0AVX2,
+	}
+	const rows, k = 2048, 2048
+	for _, f := range r16Formats {
+		wt := f.typ
+		w := benchMatrix(b, wt, rows, k)
+		m, ok := Repack(wt, w, rows, k)
+		if !ok {
+			b.Fatalf("%v: Repack declined", wt)
+		}
+		rowBytes := wt.RowSize(k)
+		for _, cols := range []int{1, 4, 32, 64} {
+			x := make([]float32, cols*k)
+			rng := newRNG(5)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			colBytes := ActivationRowSize(wt, k)
+			xq := make([]byte, cols*colBytes)
+			dst := make([]float32, rows*cols)
+			quantize := func() {
+				if err := QuantizeActivations(wt, xq, x, k, cols); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run(fmt.Sprintf("%v/dot/cols=%d", wt, cols), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				dot := dots[wt]
+				kqMeasure(b, rows*k/256*cols, func() {
+					quantize()
+					for r := 0; r < rows; r++ {
+						for c := 0; c < cols; c++ {
+							dst[c*rows+r] = dot(k, w[r*rowBytes:(r+1)*rowBytes], xq[c*colBytes:])
+						}
+					}
+				})
+			})
+			b.Run(fmt.Sprintf("%v/onthefly/cols=%d", wt, cols), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				kqMeasure(b, rows*k/256*cols, func() {
+					quantize()
+					if err := MatMulRows(dst, rows, w, wt, k, 0, rows, xq, cols); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+			b.Run(fmt.Sprintf("%v/repacked/cols=%d", wt, cols), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				kqMeasure(b, rows*k/256*cols, func() {
+					quantize()
+					if err := MatMulRowsRepacked(dst, rows, m, 0, rows, xq, cols); err != nil {
+						b.Fatal(err)
+					}
+				})
 			})
 		}
 	}
