@@ -47,7 +47,7 @@ type Parser struct {
 	trimLead bool   // drop whitespace at the head of buf
 	head     bool   // no answer text was settled yet
 	cur      marker // the marker that opened the call being collected
-	prefix   string // text to give back as content if a JSON call fails
+	prefix   string // the marker that opened the call, given back if it fails
 	gap      string // whitespace before the call's marker, given back if it fails
 	jsonSeen int    // length of buf when its JSON was last found incomplete
 	out      Delta
@@ -64,6 +64,7 @@ func New(o Options) *Parser {
 		switch o.Format {
 		case FormatHermes:
 			p.markers = []marker{{"<tool_call>", "</tool_call>", kindHermes}, {"<function=", "</function>", kindFunction}}
+			p.jsonHead = true // small Qwen models often leave out the tags
 		case FormatLlama3:
 			p.markers = []marker{{"<|python_tag|>", "", kindPythonTag}}
 			p.jsonHead = true
@@ -196,7 +197,7 @@ func (p *Parser) step(final bool) bool {
 				return false
 			}
 			if s[0] == '{' {
-				p.buf, p.mode, p.prefix = s, modeJSON, ""
+				p.mode, p.prefix = modeJSON, ""
 				return true
 			}
 		}
@@ -235,7 +236,7 @@ func (p *Parser) step(final bool) bool {
 		rest := s[i:]
 		switch {
 		case i > 0 && (strings.HasPrefix(rest, "[ARGS]") || strings.HasPrefix(rest, "[CALL_ID]")):
-			p.buf, p.mode, p.cur = s, modeCall, p.markers[0]
+			p.buf, p.mode, p.cur, p.prefix = s, modeCall, p.markers[0], ""
 			return true
 		case !final && (i == len(s) || i > 0 && (strings.HasPrefix("[ARGS]", rest) || strings.HasPrefix("[CALL_ID]", rest))):
 			return false
@@ -260,7 +261,7 @@ func (p *Parser) stepContent(final bool) bool {
 		p.content(before)
 		p.gap = p.buf[len(before):at]
 		p.cur = p.markers[which]
-		p.buf, p.mode = p.buf[at+len(p.cur.open):], modeCall
+		p.buf, p.mode, p.prefix = p.buf[at+len(p.cur.open):], modeCall, p.cur.open
 		return true
 	}
 	if final {
@@ -282,10 +283,11 @@ func (p *Parser) stepContent(final bool) bool {
 	return false
 }
 
-// fail gives a call's text back as content and goes on with the answer.
+// fail gives text (the marker of a call that did not parse, or the text
+// of one) back as content and goes on with the answer from buf.
 func (p *Parser) fail(text string) {
 	p.content(p.gap + text)
-	p.gap = ""
+	p.gap, p.prefix = "", ""
 	p.mode = modeContent
 }
 
@@ -322,7 +324,7 @@ func (p *Parser) stepCall(final bool) bool {
 		}
 		if !ok {
 			p.buf = rest
-			p.fail(m.open + body + closed)
+			p.fail(p.prefix + body + closed)
 			return true
 		}
 		p.called(calls, rest, modeContent)
@@ -332,8 +334,7 @@ func (p *Parser) stepCall(final bool) bool {
 		s := trimLeft(p.buf)
 		if s == "" {
 			if final {
-				p.buf = ""
-				p.fail(m.open)
+				p.fail(p.prefix)
 				return true
 			}
 			return false
@@ -344,14 +345,12 @@ func (p *Parser) stepCall(final bool) bool {
 			case st == jsonPartial && !final:
 				return false
 			case st != jsonOK:
-				p.buf = ""
-				p.fail(m.open + s)
+				p.fail(p.prefix)
 				return true
 			}
 			calls, ok := callsFromJSON(raw, p.tools, false, "arguments")
 			if !ok {
-				p.buf = s[len(raw):]
-				p.fail(m.open + raw)
+				p.fail(p.prefix)
 				return true
 			}
 			p.called(calls, s[len(raw):], modeContent)
@@ -362,8 +361,7 @@ func (p *Parser) stepCall(final bool) bool {
 		case st == jsonPartial && !final:
 			return false
 		case st != jsonOK:
-			p.buf = ""
-			p.fail(m.open + s)
+			p.fail(p.prefix)
 			return true
 		}
 		p.called([]Call{c}, s[n:], modeNamedNext)
@@ -373,51 +371,50 @@ func (p *Parser) stepCall(final bool) bool {
 		s := trimLeft(p.buf)
 		if s == "" {
 			if final {
-				p.buf = ""
-				p.fail(m.open)
+				p.fail(p.prefix)
 				return true
 			}
 			return false
 		}
 		if s[0] == '{' {
-			p.buf, p.mode, p.prefix = s, modeJSON, m.open
+			p.mode = modeJSON
 			return true
 		}
 		// A built-in tool call, name.call(…), runs to the end of the reply.
 		if !final {
 			return false
 		}
-		p.buf = ""
 		if c, ok := builtinCall(s); ok {
 			p.called([]Call{c}, "", modeContent)
 		} else {
-			p.fail(m.open + s)
+			p.fail(p.prefix)
 		}
 		return true
 	}
 	return false
 }
 
-// stepJSON decides whether the JSON object at the head of buf is a call.
+// stepJSON decides whether the JSON object at the head of buf (after
+// whitespace) is a call.
 func (p *Parser) stepJSON(final bool) bool {
 	// An object can only complete with a "}": skip decoding until one comes.
 	if !final && p.jsonSeen > 0 && p.jsonSeen <= len(p.buf) && !strings.Contains(p.buf[p.jsonSeen:], "}") {
 		p.jsonSeen = len(p.buf)
 		return false
 	}
-	raw, st := decodeJSON(p.buf)
+	s := trimLeft(p.buf)
+	raw, st := decodeJSON(s)
 	p.jsonSeen = 0
 	switch {
 	case st == jsonPartial && !final:
 		p.jsonSeen = len(p.buf)
 		return false
 	case st != jsonOK:
-		text := p.prefix + p.buf
-		p.buf, p.jsonHead = "", false
-		p.fail(text)
+		p.jsonHead = false
+		p.fail(p.prefix)
 		return true
 	}
-	rest := p.buf[len(raw):]
+	rest := s[len(raw):]
 	if p.o.Format == FormatGeneric {
 		if r, ok := genericResponse(raw); ok {
 			p.buf, p.jsonHead = rest, false
@@ -427,8 +424,8 @@ func (p *Parser) stepJSON(final bool) bool {
 	}
 	calls, ok := p.jsonCalls(raw)
 	if !ok {
-		p.buf, p.jsonHead = rest, false
-		p.fail(p.prefix + raw)
+		p.jsonHead = false
+		p.fail(p.prefix)
 		return true
 	}
 	p.called(calls, rest, modeJSONNext)

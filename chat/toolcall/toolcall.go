@@ -10,7 +10,8 @@
 //     Pro, Qwen 2.5, Qwen3, QwQ, Granite 4 and others), also with
 //     <function=name> inside, with JSON arguments or the <parameter=key>
 //     lines of Qwen3-Coder and Qwen3.5, and the bare <function=name>{…}</function>
-//     of Functionary v3.1.
+//     of Functionary v3.1; a bare {"name": …, "arguments": …} reply naming an
+//     offered tool too, as small Qwen models write.
 //   - Llama 3.x: the whole reply is {"name": …, "parameters": {…}}, optionally
 //     after <|python_tag|>, several separated by ";"; <|python_tag|>name.call(k="v")
 //     for built-in tools.

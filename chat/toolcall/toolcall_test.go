@@ -104,6 +104,12 @@ var parseCases = []parseCase{
 	{name: "qwen2.5 content then two calls", template: "Qwen-Qwen2.5-7B-Instruct",
 		text: "Let me look both up.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"search\", \"arguments\": {\"query\": \"Paris events <today>\"}}\n</tool_call>",
 		want: Delta{Content: "Let me look both up.", Calls: []Call{call("get_weather", `{"city":"Paris"}`), call("search", `{"query":"Paris events <today>"}`)}}},
+	{name: "qwen2.5 call without its tags", template: "Qwen-Qwen2.5-7B-Instruct",
+		text: "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}",
+		want: Delta{Calls: []Call{call("get_weather", `{"city":"Paris"}`)}}},
+	{name: "qwen2.5 JSON answer", template: "Qwen-Qwen2.5-7B-Instruct",
+		text: "{\"city\": \"Paris\", \"arguments\": 1}",
+		want: Delta{Content: "{\"city\": \"Paris\", \"arguments\": 1}"}},
 	{name: "qwen2.5 plain answer", template: "Qwen-Qwen2.5-7B-Instruct",
 		text: "The capital of France is Paris. Use <b>tags</b> freely: a < b, x <tool>.",
 		want: Delta{Content: "The capital of France is Paris. Use <b>tags</b> freely: a < b, x <tool>."}},
@@ -364,4 +370,48 @@ func BenchmarkStream(b *testing.B) {
 		}
 		sinkDelta = p.Finish()
 	}
+}
+
+// FuzzParse: any reply in any format parses without panicking, and
+// streaming it in pieces (at split points taken from the input) gives the
+// whole parse.
+func FuzzParse(f *testing.F) {
+	templates := []string{"Qwen-Qwen3-0.6B", "Qwen3-Coder", "meta-llama-Llama-3.1-8B-Instruct", "mistralai-Mistral-Nemo-Instruct-2407",
+		"mistralai-Ministral-3-14B-Reasoning-2512", "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", "microsoft-Phi-3.5-mini-instruct"}
+	var syntaxes []Syntax
+	for _, name := range templates {
+		b, err := os.ReadFile("testdata/" + name + ".jinja")
+		if err != nil {
+			f.Fatal(err)
+		}
+		syntaxes = append(syntaxes, Detect(string(b)))
+	}
+	for i, c := range parseCases {
+		f.Add(c.text, uint8(i), uint8(i*7))
+	}
+	f.Fuzz(func(t *testing.T, text string, which, seed uint8) {
+		o := Options{Syntax: syntaxes[int(which)%len(syntaxes)], Tools: tools, InThinking: which&0x80 != 0}
+		whole := Parse(o, text)
+		p := New(o)
+		var sum Delta
+		step := 1 + int(seed%7)
+		for i := 0; i < len(text); i += step {
+			d := p.Add(text[i:min(i+step, len(text))])
+			sum.Content += d.Content
+			sum.Thinking += d.Thinking
+			sum.Calls = append(sum.Calls, d.Calls...)
+		}
+		d := p.Finish()
+		sum.Content += d.Content
+		sum.Thinking += d.Thinking
+		sum.Calls = append(sum.Calls, d.Calls...)
+		if !sameDelta(sum, whole) {
+			t.Fatalf("streamed %+v, whole %+v", sum, whole)
+		}
+		for _, c := range whole.Calls {
+			if !json.Valid([]byte(c.Arguments)) || !strings.HasPrefix(c.Arguments, "{") {
+				t.Fatalf("call %+v: arguments are not a JSON object", c)
+			}
+		}
+	})
 }
