@@ -21,6 +21,10 @@ import (
 type Test struct {
 	NPrompt int // tokens of the prompt batch (pp)
 	NGen    int // tokens generated one at a time (tg)
+	// NDepth is how many tokens are already in the KV cache when the test
+	// starts (llama-bench -d): filled once, untimed, and kept while each
+	// repetition's own tokens are dropped again.
+	NDepth  int
 	NBatch  int // logical batch: tokens per Decode call (llama-bench -b)
 	NUBatch int // physical batch: tokens per graph evaluation (-ub)
 	Threads int
@@ -32,15 +36,21 @@ type Test struct {
 }
 
 // Name is the test's name in llama-bench's table: "pp512", "tg128" or
-// "pp512+tg128".
+// "pp512+tg128", followed by " @ d4096" for a test at depth 4096.
 func (t Test) Name() string {
+	var name string
 	switch {
 	case t.NGen == 0:
-		return fmt.Sprintf("pp%d", t.NPrompt)
+		name = fmt.Sprintf("pp%d", t.NPrompt)
 	case t.NPrompt == 0:
-		return fmt.Sprintf("tg%d", t.NGen)
+		name = fmt.Sprintf("tg%d", t.NGen)
+	default:
+		name = fmt.Sprintf("pp%d+tg%d", t.NPrompt, t.NGen)
 	}
-	return fmt.Sprintf("pp%d+tg%d", t.NPrompt, t.NGen)
+	if t.NDepth > 0 {
+		name += fmt.Sprintf(" @ d%d", t.NDepth)
+	}
+	return name
 }
 
 // ModelInfo describes the model under test the way llama-bench reports
@@ -221,20 +231,24 @@ func BuildCommit() string {
 	return rev
 }
 
-// Run measures t on m: for each repetition a fresh context state (the
-// cache cleared), the prompt as batches of NBatch random tokens (the first
-// one BOS when the vocabulary adds it) and NGen single random tokens,
-// timed from the first Decode to the last. A warm-up run precedes them
-// when t.Warmup is set: the full prompt for pp tests, one token for tg.
+// Run measures t on m: for each repetition the cache cut back to the
+// depth (first filled with NDepth random tokens, untimed), the prompt as
+// batches of NBatch random tokens (the first one BOS when the vocabulary
+// adds it and the cache is empty) and NGen single random tokens, timed
+// from the first Decode to the last. A warm-up run precedes them when
+// t.Warmup is set: the full prompt for pp tests, one token for tg.
 func Run(m *model.Model, info ModelInfo, t Test) (*Result, error) {
 	if t.NPrompt < 0 || t.NGen < 0 || t.NPrompt+t.NGen == 0 {
 		return nil, fmt.Errorf("bench: test needs prompt or generation tokens (p=%d, n=%d)", t.NPrompt, t.NGen)
+	}
+	if t.NDepth < 0 {
+		return nil, fmt.Errorf("bench: depth must not be negative (d=%d)", t.NDepth)
 	}
 	if t.NBatch <= 0 || t.NUBatch <= 0 || t.Reps <= 0 || t.Threads < 0 {
 		return nil, fmt.Errorf("bench: batch sizes, repetitions must be positive and threads not negative")
 	}
 	ctx, err := m.NewContext(model.ContextParams{
-		CtxSize: t.NPrompt + t.NGen, BatchSize: t.NUBatch, Threads: t.Threads, KVType: t.TypeK,
+		CtxSize: t.NDepth + t.NPrompt + t.NGen, BatchSize: t.NUBatch, Threads: t.Threads, KVType: t.TypeK,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
@@ -246,12 +260,13 @@ func Run(m *model.Model, info ModelInfo, t Test) (*Result, error) {
 	random := func() int32 { return int32(rng.IntN(info.NVocab)) }
 
 	prompt := func(n int) error {
+		first := ctx.Pos() == 0
 		for done := 0; done < n; {
 			k := min(n-done, t.NBatch)
 			for i := range k {
 				tokens[i] = random()
 			}
-			if done == 0 && info.AddBOS {
+			if done == 0 && first && info.AddBOS {
 				tokens[0] = info.BOS
 			}
 			if _, err := ctx.Decode(tokens[:k], false); err != nil {
@@ -263,7 +278,7 @@ func Run(m *model.Model, info ModelInfo, t Test) (*Result, error) {
 	}
 	gen := func(n int) error {
 		tok := random()
-		if info.AddBOS {
+		if info.AddBOS && ctx.Pos() == 0 {
 			tok = info.BOS
 		}
 		for range n {
@@ -275,8 +290,13 @@ func Run(m *model.Model, info ModelInfo, t Test) (*Result, error) {
 		}
 		return nil
 	}
+	if t.NDepth > 0 {
+		if err := prompt(t.NDepth); err != nil {
+			return nil, fmt.Errorf("bench: depth %d: %w", t.NDepth, err)
+		}
+	}
 	if t.Warmup {
-		ctx.Truncate(0)
+		ctx.Truncate(t.NDepth)
 		if t.NPrompt > 0 {
 			if err := prompt(t.NPrompt); err != nil {
 				return nil, fmt.Errorf("bench: prompt warm-up: %w", err)
@@ -289,7 +309,7 @@ func Run(m *model.Model, info ModelInfo, t Test) (*Result, error) {
 		}
 	}
 	for range t.Reps {
-		ctx.Truncate(0)
+		ctx.Truncate(t.NDepth)
 		start := time.Now()
 		if t.NPrompt > 0 {
 			if err := prompt(t.NPrompt); err != nil {

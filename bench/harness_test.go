@@ -62,6 +62,8 @@ func TestRun(t *testing.T) {
 		{NPrompt: 48, NBatch: 16, NUBatch: 8, Threads: 1, Reps: 3, Warmup: true},
 		{NGen: 6, NBatch: 2048, NUBatch: 512, Threads: 2, Reps: 2},
 		{NPrompt: 8, NGen: 4, NBatch: 2048, NUBatch: 512, Threads: 1, Reps: 1, Warmup: true, TypeK: quant.F16},
+		{NPrompt: 16, NDepth: 40, NBatch: 8, NUBatch: 8, Threads: 2, Reps: 2, Warmup: true},
+		{NGen: 3, NDepth: 100, NBatch: 64, NUBatch: 32, Threads: 1, Reps: 2},
 	} {
 		r, err := Run(m, info, tc)
 		if err != nil {
@@ -79,6 +81,31 @@ func TestRun(t *testing.T) {
 	}
 	if _, err := Run(m, info, Test{NBatch: 1, NUBatch: 1, Reps: 1}); err == nil {
 		t.Error("empty test: no error")
+	}
+	if _, err := Run(m, info, Test{NGen: 1, NDepth: -1, NBatch: 1, NUBatch: 1, Reps: 1}); err == nil {
+		t.Error("negative depth: no error")
+	}
+	// The context is sized for depth + test tokens.
+	if _, err := Run(m, info, Test{NGen: 12, NDepth: 500, NBatch: 512, NUBatch: 512, Threads: 1, Reps: 1}); err != nil {
+		t.Errorf("depth 500 + 12: %v", err)
+	}
+}
+
+// TestTestName: llama-bench's test names, with the depth suffix.
+func TestTestName(t *testing.T) {
+	for _, tc := range []struct {
+		t    Test
+		want string
+	}{
+		{Test{NPrompt: 512}, "pp512"},
+		{Test{NGen: 128}, "tg128"},
+		{Test{NPrompt: 512, NGen: 128}, "pp512+tg128"},
+		{Test{NPrompt: 512, NDepth: 4096}, "pp512 @ d4096"},
+		{Test{NGen: 128, NDepth: 512}, "tg128 @ d512"},
+	} {
+		if got := tc.t.Name(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.t, got, tc.want)
+		}
 	}
 }
 

@@ -79,7 +79,7 @@ func (r *Result) Values() []string {
 		"0", "0", "1", "auto", "0.00",
 		"none", "mmap", "0",
 		"0", "0", "0", "0",
-		i(r.NPrompt), i(r.NGen), "0",
+		i(r.NPrompt), i(r.NGen), i(r.NDepth),
 		r.TestTime.Format("2006-01-02T15:04:05Z"), u(uint64(r.AvgNS())), u(uint64(r.StdevNS())),
 		strconv.FormatFloat(r.AvgTS(), 'f', 6, 64), strconv.FormatFloat(r.StdevTS(), 'f', 6, 64),
 	}

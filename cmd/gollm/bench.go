@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/cpuid/v2"
+
 	"github.com/gollm/gollm/bench"
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/quant"
@@ -42,6 +44,8 @@ const defaultVocab = "tokenizer/testdata/ggml-vocab-llama-bpe.gguf"
 type benchFlags struct {
 	models                 stringList
 	prompts, gens, threads string
+	depths                 string
+	promptGens             stringList // -pg pp,tg (repeatable)
 	batches, ubatches      string
 	typeK, typeV           string
 	reps                   int
@@ -65,6 +69,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.prompts, "n-prompt", "512", "same as -p")
 	fs.StringVar(&f.gens, "n", "128", "generated `tokens` of the tg tests (list; 0: none)")
 	fs.StringVar(&f.gens, "n-gen", "128", "same as -n")
+	fs.Var(&f.promptGens, "pg", "prompt and generation `pp,tg` timed together, as one pp+tg test (repeatable)")
+	fs.StringVar(&f.depths, "d", "0", "`tokens` already in the KV cache when each test starts (list)")
+	fs.StringVar(&f.depths, "n-depth", "0", "same as -d")
 	fs.StringVar(&f.threads, "t", strconv.Itoa(runtime.NumCPU()), "`threads` (list)")
 	fs.StringVar(&f.threads, "threads", strconv.Itoa(runtime.NumCPU()), "same as -t")
 	fs.StringVar(&f.batches, "b", "2048", "logical batch `size` (list)")
@@ -83,14 +90,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.progress, "progress", false, "print progress on stderr")
 	fs.BoolVar(&f.roofline, "roofline", false, "measure memory bandwidth and compare text generation with it")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to `file` (go tool pprof reads it)")
-	fs.IntVar(&f.rooflineMiB, "roofline-mib", 256, "`MiB` per array of the bandwidth test")
+	fs.IntVar(&f.rooflineMiB, "roofline-mib", defaultRooflineMiB(), "`MiB` per array of the bandwidth test; the default is twice the last-level cache, at least 256")
 	fs.Uint64Var(&f.seed, "seed", 1, "random `seed` (tokens; weights with --make)")
 	fs.StringVar(&f.make, "make", "", "write a synthetic model of this `shape` (llama-1b, llama-3b, llama-8b) to the -o file")
 	fs.StringVar(&f.mix, "type", "Q4_K_M", "quantization `mix` of --make (as gollm quantize takes it)")
 	fs.StringVar(&f.vocab, "vocab", "", "GGUF `file` whose tokenizer --make copies (default "+defaultVocab+")")
 	fs.IntVar(&f.pool, "pool", 0, "random blocks per weight pool of --make (0: default; -1: every block random, slow)")
 	oneLineFlagErrors(fs, args, stderr, func() {
-		fmt.Fprintln(stderr, "usage: gollm bench -m FILE [-m FILE…] [-p 512] [-n 128] [-t 1,2] [-r 5] [-o md|json|jsonl|csv] [--roofline]")
+		fmt.Fprintln(stderr, "usage: gollm bench -m FILE [-m FILE…] [-p 512] [-n 128] [-pg 512,128] [-d 0,4096] [-t 1,2] [-r 5] [-o md|json|jsonl|csv] [--roofline]")
 		fmt.Fprintln(stderr, "       gollm bench --roofline [-t 1,2]")
 		fmt.Fprintln(stderr, "       gollm bench --make llama-1b --type Q4_K_M [--vocab FILE] -o FILE.gguf\n\nflags:")
 	})
@@ -177,6 +184,8 @@ func parseKVTypes(flagName, s string) ([]quant.Type, error) {
 // benchPlan is the parsed speed-test configuration.
 type benchPlan struct {
 	prompts, gens, threads, batches, ubatches []int
+	depths                                    []int
+	promptGens                                [][2]int
 	typesK, typesV                            []quant.Type
 	format                                    bench.Format
 }
@@ -190,7 +199,7 @@ func (f *benchFlags) plan() (*benchPlan, error) {
 		min       int
 	}{
 		{"p", f.prompts, &p.prompts, 0}, {"n", f.gens, &p.gens, 0}, {"t", f.threads, &p.threads, 1},
-		{"b", f.batches, &p.batches, 1}, {"ub", f.ubatches, &p.ubatches, 1},
+		{"b", f.batches, &p.batches, 1}, {"ub", f.ubatches, &p.ubatches, 1}, {"d", f.depths, &p.depths, 0},
 	}
 	for _, l := range lists {
 		if *l.dst, err = parseIntList(l.name, l.val); err != nil {
@@ -201,6 +210,15 @@ func (f *benchFlags) plan() (*benchPlan, error) {
 				return nil, usageErrorf("-%s: values must be at least %d (got %d)", l.name, l.min, v)
 			}
 		}
+	}
+	for _, pg := range f.promptGens {
+		pp, tg, ok := strings.Cut(pg, ",")
+		np, err1 := strconv.Atoi(strings.TrimSpace(pp))
+		ng, err2 := strconv.Atoi(strings.TrimSpace(tg))
+		if !ok || err1 != nil || err2 != nil || np < 0 || ng < 0 || np+ng == 0 {
+			return nil, usageErrorf("-pg: want PROMPT,GEN token counts (got %q)", pg)
+		}
+		p.promptGens = append(p.promptGens, [2]int{np, ng})
 	}
 	if p.typesK, err = parseKVTypes("ctk", f.typeK); err != nil {
 		return nil, err
@@ -267,19 +285,26 @@ func runTests(f *benchFlags, p *benchPlan, stdout, stderr io.Writer) ([]*bench.R
 						return nil, usageErrorf("gollm's KV cache has one type: -ctk and -ctv must match (%v, %v)", tk, tv)
 					}
 					for _, nt := range p.threads {
-						base := bench.Test{NBatch: nb, NUBatch: nub, Threads: nt, TypeK: tk, TypeV: tv,
-							Reps: f.reps, Warmup: !f.noWarmup, Seed: f.seed}
-						for _, np := range p.prompts {
-							if np > 0 {
-								t := base
-								t.NPrompt = np
-								tests = append(tests, t)
+						for _, nd := range p.depths {
+							base := bench.Test{NBatch: nb, NUBatch: nub, Threads: nt, TypeK: tk, TypeV: tv,
+								NDepth: nd, Reps: f.reps, Warmup: !f.noWarmup, Seed: f.seed}
+							for _, np := range p.prompts {
+								if np > 0 {
+									t := base
+									t.NPrompt = np
+									tests = append(tests, t)
+								}
 							}
-						}
-						for _, ng := range p.gens {
-							if ng > 0 {
+							for _, ng := range p.gens {
+								if ng > 0 {
+									t := base
+									t.NGen = ng
+									tests = append(tests, t)
+								}
+							}
+							for _, pg := range p.promptGens {
 								t := base
-								t.NGen = ng
+								t.NPrompt, t.NGen = pg[0], pg[1]
 								tests = append(tests, t)
 							}
 						}
@@ -289,7 +314,7 @@ func runTests(f *benchFlags, p *benchPlan, stdout, stderr io.Writer) ([]*bench.R
 		}
 	}
 	if len(tests) == 0 {
-		return nil, usageErrorf("no tests: -p and -n are both 0")
+		return nil, usageErrorf("no tests: -p and -n are both 0 and there is no -pg")
 	}
 	pr := bench.NewPrinter(stdout, p.format, bench.TableOptions{
 		NBatch: len(p.batches) > 1 || p.batches[0] != 2048, NUBatch: len(p.ubatches) > 1 || p.ubatches[0] != 512,
@@ -326,6 +351,17 @@ func runTests(f *benchFlags, p *benchPlan, stdout, stderr io.Writer) ([]*bench.R
 // printRoofline prints the bandwidth table and, for each tg result, the
 // bandwidth its weight reads reach and their fraction of the read
 // bandwidth at the same thread count.
+// defaultRooflineMiB sizes the bandwidth test's arrays at twice the
+// last-level cache (some servers report hundreds of MiB), so that the test
+// reads memory, not cache.
+func defaultRooflineMiB() int {
+	l3 := cpuid.CPU.Cache.L3
+	if l3 <= 0 {
+		return 256
+	}
+	return max(256, (2*l3+(1<<20)-1)>>20)
+}
+
 func printRoofline(w io.Writer, bws []bench.Bandwidth, results []*bench.Result, mib int, withTests bool) {
 	if withTests {
 		fmt.Fprintln(w)
@@ -340,8 +376,8 @@ func printRoofline(w io.Writer, bws []bench.Bandwidth, results []*bench.Result, 
 	}
 	var lines []string
 	for _, r := range results {
-		if r.NGen == 0 || r.NPrompt != 0 {
-			continue
+		if r.NGen == 0 || r.NPrompt != 0 || r.NDepth != 0 {
+			continue // only plain tg tests read nothing but the weights
 		}
 		bw := byThreads[r.Threads]
 		perTok := float64(r.Model.WeightBytes)

@@ -77,6 +77,34 @@ func TestBenchCLI(t *testing.T) {
 	}
 }
 
+// TestBenchDepthAndPG: -d runs every test at each depth and -pg adds
+// pp+tg tests, named as llama-bench names them, with n_depth in JSON.
+func TestBenchDepthAndPG(t *testing.T) {
+	model := storiesFile(t)
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "-m", model, "-p", "16", "-n", "4", "-pg", "8,2", "-d", "0,32", "-t", "1", "-r", "1"}
+	if rc := run(args, &stdout, &stderr); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{" pp16 |", " tg4 |", " pp8+tg2 |", " pp16 @ d32 |", " tg4 @ d32 |", " pp8+tg2 @ d32 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	stdout.Reset()
+	if rc := run(append(args, "-o", "json"), &stdout, &stderr); rc != 0 {
+		t.Fatalf("json: exit %d: %s", rc, stderr.String())
+	}
+	var recs []map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &recs); err != nil || len(recs) != 6 {
+		t.Fatalf("json: %v, %d records:\n%s", err, len(recs), stdout.String())
+	}
+	if recs[0]["n_depth"] != 0.0 || recs[3]["n_depth"] != 32.0 || recs[5]["n_prompt"] != 8.0 || recs[5]["n_gen"] != 2.0 {
+		t.Errorf("json records %v", recs)
+	}
+}
+
 func TestParseIntList(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -117,6 +145,10 @@ func TestBenchCLIErrors(t *testing.T) {
 		{[]string{"-m", model, "-ctk", "q4_0"}, 2, "must be f16 or q8_0"},
 		{[]string{"-m", model, "-ctk", "q8_0"}, 2, "-ctk and -ctv must match"},
 		{[]string{"-m", model, "-p", "0", "-n", "0"}, 2, "no tests"},
+		{[]string{"-m", model, "-pg", "512"}, 2, `-pg: want PROMPT,GEN token counts (got "512")`},
+		{[]string{"-m", model, "-pg", "a,1"}, 2, "-pg: want PROMPT,GEN"},
+		{[]string{"-m", model, "-pg", "0,0"}, 2, "-pg: want PROMPT,GEN"},
+		{[]string{"-m", model, "-d", "-5"}, 2, `-d: bad list "-5"`},
 		{[]string{"-m", model, "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"-m", model, "--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"-m", "testdata/none.gguf"}, 1, "none.gguf"},
