@@ -332,11 +332,9 @@ func mistralNamed(s string) (Call, int, jsonStatus) {
 	c := Call{Name: s[:i]}
 	rest := s[i:]
 	if r, ok := strings.CutPrefix(rest, "[CALL_ID]"); ok {
-		j := strings.Index(r, "[ARGS]")
-		if j < 0 {
-			if strings.ContainsAny(r, "\n{") {
-				return Call{}, 0, jsonBad
-			}
+		// The id is a run of name characters up to [ARGS].
+		j := identEnd(r)
+		if j == len(r) || strings.HasPrefix("[ARGS]", r[j:]) && !strings.HasPrefix(r[j:], "[ARGS]") {
 			return Call{}, 0, jsonPartial
 		}
 		c.ID, rest = r[:j], r[j:]
