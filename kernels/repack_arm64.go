@@ -12,7 +12,8 @@ import (
 // dotprod extension (SDOT): q8_0 and q4_0 in repack_arm64.s, q4_K, q5_K
 // and q6_K in repack_kquant_arm64.s. Without
 // dotprod there is no strip kernel worth using: r16Fast is false, Repack
-// declines and the driver keeps the plain layout. The packer is the Go one.
+// declines and the driver keeps the plain layout. The packer (NEON) is in
+// repack_arm64.s too.
 
 // r16GemmQ8_0DotProd is the q8_0 core: for c < cols and r < 16,
 // dst[c·dstStride + r] gets (accumulate = 0) or adds the dot product of row
@@ -62,6 +63,14 @@ const r16KQDecoded = 5184
 // them.
 const r16ChunkKQ = 4
 
+// r16PackNEON writes the strip of the 16 rows at src (srcStride bytes
+// apart, nb ≥ 1 blocks of blockBytes each): the dwords words (a multiple of
+// 4) from byte dwordOff of each block transposed, then the fp16 scales at
+// half0 and half1 (−1: none).
+//
+//go:noescape
+func r16PackNEON(dst, src *byte, srcStride, nb, blockBytes, dwordOff, dwords, half0, half1 int)
+
 // r16Fast says whether this CPU runs the row-interleaved kernels.
 var r16Fast = hasDotProd
 
@@ -104,7 +113,26 @@ func init() {
 
 // r16Pack packs a strip of 16 whole rows (see r16PackGeneric).
 func r16Pack(f *r16Format, dst, src []byte, srcStride, nb int) {
-	r16PackGeneric(f, dst, src, srcStride, nb, r16Rows)
+	if !hasNEON || nb == 0 || f.dwords%4 != 0 {
+		r16PackGeneric(f, dst, src, srcStride, nb, r16Rows)
+		return
+	}
+	r16PackAsm(f, dst, src, srcStride, nb)
+}
+
+// r16PackAsm checks the buffers and runs the NEON packer.
+func r16PackAsm(f *r16Format, dst, src []byte, srcStride, nb int) {
+	if len(dst) < f.stripBytes(nb) || srcStride < nb*f.blockBytes || len(src) < (r16Rows-1)*srcStride+nb*f.blockBytes {
+		panic("kernels: r16 pack: strip does not fit its buffers")
+	}
+	h0, h1 := -1, -1
+	if len(f.halves) > 0 {
+		h0 = f.halves[0]
+	}
+	if len(f.halves) > 1 {
+		h1 = f.halves[1]
+	}
+	r16PackNEON(&dst[0], &src[0], srcStride, nb, f.blockBytes, f.dwordOff, f.dwords, h0, h1)
 }
 
 // r16Gemm runs the strip kernel of f's type (see r16GemmGeneric).

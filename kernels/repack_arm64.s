@@ -410,3 +410,214 @@ q40decode:
 	SUBS $1, R2
 	BNE  q40decode
 	RET
+
+// ---- The r16 packer ----
+//
+// r16PackNEON writes the strip of the 16 rows at src (srcStride bytes
+// apart, nb blocks of blockBytes each): the dwords words from byte dwordOff
+// of each block transposed (dwords is a multiple of 4 for every r16
+// format), then the fp16 scales at half0 and half1 (−1: none).
+//
+// Per block and group of four words, sixteen 16-byte loads (one per row,
+// post-incremented) give V0…V15 = words 4k…4k+3 of rows 0…15; a 4×4
+// transpose of 32-bit elements per quad of rows (TRN1/TRN2 on words into
+// V(24+q), V(28+q) and the quad's first two inputs, then on doublewords)
+// leaves word 4k+m of rows 4q…4q+3 in V(16+4m+q), so that each output
+// word is one 64-byte store. The scales are copied with 16-bit
+// moves.
+//
+// Registers: R0…R15 the rows (at the next word), R19 word output, R20 scale
+// output, R21 blocks left, R22 groups left, R23 bytes from a row's last
+// word to its next block's first, R24 groups per block, R25 a scale's
+// offset from the rows' pointers after the words, R3 (after the words),
+// R16, R17 scratch.
+//
+// func r16PackNEON(dst, src *byte, srcStride, nb, blockBytes, dwordOff, dwords, half0, half1 int)
+TEXT ·r16PackNEON(SB), NOSPLIT, $0-72
+	MOVD dst+0(FP), R19
+	MOVD src+8(FP), R0
+	MOVD srcStride+16(FP), R16
+	MOVD nb+24(FP), R21
+	MOVD dwords+48(FP), R24
+	// The scales follow nb·64·dwords bytes of words.
+	MUL  R21, R24, R17
+	ADD  R17<<6, R19, R20
+	// R23 = blockBytes − 4·dwords, the rows' step after their words.
+	MOVD blockBytes+32(FP), R23
+	SUB  R24<<2, R23
+	LSR  $2, R24
+	MOVD dwordOff+40(FP), R17
+	ADD  R17, R0
+	ADD  R16, R0, R1
+	ADD  R16, R1, R2
+	ADD  R16, R2, R3
+	ADD  R16, R3, R4
+	ADD  R16, R4, R5
+	ADD  R16, R5, R6
+	ADD  R16, R6, R7
+	ADD  R16, R7, R8
+	ADD  R16, R8, R9
+	ADD  R16, R9, R10
+	ADD  R16, R10, R11
+	ADD  R16, R11, R12
+	ADD  R16, R12, R13
+	ADD  R16, R13, R14
+	ADD  R16, R14, R15
+
+packBlock:
+	MOVD R24, R22
+
+packGroup:
+	VLD1.P 16(R0), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1.P 16(R2), [V2.S4]
+	VLD1.P 16(R3), [V3.S4]
+	VLD1.P 16(R4), [V4.S4]
+	VLD1.P 16(R5), [V5.S4]
+	VLD1.P 16(R6), [V6.S4]
+	VLD1.P 16(R7), [V7.S4]
+	VLD1.P 16(R8), [V8.S4]
+	VLD1.P 16(R9), [V9.S4]
+	VLD1.P 16(R10), [V10.S4]
+	VLD1.P 16(R11), [V11.S4]
+	VLD1.P 16(R12), [V12.S4]
+	VLD1.P 16(R13), [V13.S4]
+	VLD1.P 16(R14), [V14.S4]
+	VLD1.P 16(R15), [V15.S4]
+	VTRN1 V1.S4, V0.S4, V24.S4
+	VTRN2 V1.S4, V0.S4, V28.S4
+	VTRN1 V3.S4, V2.S4, V0.S4
+	VTRN2 V3.S4, V2.S4, V1.S4
+	VTRN1 V0.D2, V24.D2, V16.D2
+	VTRN1 V1.D2, V28.D2, V20.D2
+	VTRN2 V0.D2, V24.D2, V24.D2
+	VTRN2 V1.D2, V28.D2, V28.D2
+	VTRN1 V5.S4, V4.S4, V25.S4
+	VTRN2 V5.S4, V4.S4, V29.S4
+	VTRN1 V7.S4, V6.S4, V4.S4
+	VTRN2 V7.S4, V6.S4, V5.S4
+	VTRN1 V4.D2, V25.D2, V17.D2
+	VTRN1 V5.D2, V29.D2, V21.D2
+	VTRN2 V4.D2, V25.D2, V25.D2
+	VTRN2 V5.D2, V29.D2, V29.D2
+	VTRN1 V9.S4, V8.S4, V26.S4
+	VTRN2 V9.S4, V8.S4, V30.S4
+	VTRN1 V11.S4, V10.S4, V8.S4
+	VTRN2 V11.S4, V10.S4, V9.S4
+	VTRN1 V8.D2, V26.D2, V18.D2
+	VTRN1 V9.D2, V30.D2, V22.D2
+	VTRN2 V8.D2, V26.D2, V26.D2
+	VTRN2 V9.D2, V30.D2, V30.D2
+	VTRN1 V13.S4, V12.S4, V27.S4
+	VTRN2 V13.S4, V12.S4, V31.S4
+	VTRN1 V15.S4, V14.S4, V12.S4
+	VTRN2 V15.S4, V14.S4, V13.S4
+	VTRN1 V12.D2, V27.D2, V19.D2
+	VTRN1 V13.D2, V31.D2, V23.D2
+	VTRN2 V12.D2, V27.D2, V27.D2
+	VTRN2 V13.D2, V31.D2, V31.D2
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R19)
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R19)
+	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], 64(R19)
+	VST1.P [V28.S4, V29.S4, V30.S4, V31.S4], 64(R19)
+	SUBS $1, R22
+	BNE  packGroup
+	MOVD half0+56(FP), R25
+	TBNZ $63, R25, packNext
+	MOVD dwordOff+40(FP), R17
+	SUB  R17, R25
+	MOVD dwords+48(FP), R17
+	SUB  R17<<2, R25
+	MOVHU (R0)(R25), R17
+	MOVH R17, 0(R20)
+	MOVHU (R1)(R25), R17
+	MOVH R17, 2(R20)
+	MOVHU (R2)(R25), R17
+	MOVH R17, 4(R20)
+	MOVHU (R3)(R25), R17
+	MOVH R17, 6(R20)
+	MOVHU (R4)(R25), R17
+	MOVH R17, 8(R20)
+	MOVHU (R5)(R25), R17
+	MOVH R17, 10(R20)
+	MOVHU (R6)(R25), R17
+	MOVH R17, 12(R20)
+	MOVHU (R7)(R25), R17
+	MOVH R17, 14(R20)
+	MOVHU (R8)(R25), R17
+	MOVH R17, 16(R20)
+	MOVHU (R9)(R25), R17
+	MOVH R17, 18(R20)
+	MOVHU (R10)(R25), R17
+	MOVH R17, 20(R20)
+	MOVHU (R11)(R25), R17
+	MOVH R17, 22(R20)
+	MOVHU (R12)(R25), R17
+	MOVH R17, 24(R20)
+	MOVHU (R13)(R25), R17
+	MOVH R17, 26(R20)
+	MOVHU (R14)(R25), R17
+	MOVH R17, 28(R20)
+	MOVHU (R15)(R25), R17
+	MOVH R17, 30(R20)
+	ADD  $32, R20
+	MOVD half1+64(FP), R25
+	TBNZ $63, R25, packNext
+	MOVD dwordOff+40(FP), R17
+	SUB  R17, R25
+	MOVD dwords+48(FP), R17
+	SUB  R17<<2, R25
+	MOVHU (R0)(R25), R17
+	MOVH R17, 0(R20)
+	MOVHU (R1)(R25), R17
+	MOVH R17, 2(R20)
+	MOVHU (R2)(R25), R17
+	MOVH R17, 4(R20)
+	MOVHU (R3)(R25), R17
+	MOVH R17, 6(R20)
+	MOVHU (R4)(R25), R17
+	MOVH R17, 8(R20)
+	MOVHU (R5)(R25), R17
+	MOVH R17, 10(R20)
+	MOVHU (R6)(R25), R17
+	MOVH R17, 12(R20)
+	MOVHU (R7)(R25), R17
+	MOVH R17, 14(R20)
+	MOVHU (R8)(R25), R17
+	MOVH R17, 16(R20)
+	MOVHU (R9)(R25), R17
+	MOVH R17, 18(R20)
+	MOVHU (R10)(R25), R17
+	MOVH R17, 20(R20)
+	MOVHU (R11)(R25), R17
+	MOVH R17, 22(R20)
+	MOVHU (R12)(R25), R17
+	MOVH R17, 24(R20)
+	MOVHU (R13)(R25), R17
+	MOVH R17, 26(R20)
+	MOVHU (R14)(R25), R17
+	MOVH R17, 28(R20)
+	MOVHU (R15)(R25), R17
+	MOVH R17, 30(R20)
+	ADD  $32, R20
+
+packNext:
+	ADD  R23, R0
+	ADD  R23, R1
+	ADD  R23, R2
+	ADD  R23, R3
+	ADD  R23, R4
+	ADD  R23, R5
+	ADD  R23, R6
+	ADD  R23, R7
+	ADD  R23, R8
+	ADD  R23, R9
+	ADD  R23, R10
+	ADD  R23, R11
+	ADD  R23, R12
+	ADD  R23, R13
+	ADD  R23, R14
+	ADD  R23, R15
+	SUBS $1, R21
+	BNE  packBlock
+	RET

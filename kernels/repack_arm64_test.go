@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -73,6 +74,30 @@ func TestR16DotProdChunks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestR16PackNEON checks the NEON packer against the Go one byte for byte,
+// with padded row strides, unaligned buffers and nothing written past the
+// strip.
+func TestR16PackNEON(t *testing.T) {
+	if !cpuid.CPU.Supports(cpuid.ASIMD) {
+		t.Fatal("CPU feature detection reports no NEON (ASIMD)")
+	}
+	rng := newRNG(75)
+	for _, f := range r16Formats {
+		for _, nb := range []int{1, 2, 7, 33} {
+			stride := nb*f.blockBytes + rng.IntN(3)*f.blockBytes/2 + rng.IntN(5)
+			src := r16RandRows(t, rng, f, r16Rows, stride, nb)
+			want := make([]byte, f.stripBytes(nb))
+			r16PackGeneric(f, want, src, stride, nb, r16Rows)
+			got := kqUnaligned(rng, f.stripBytes(nb)+1)
+			got[len(got)-1] = 0x5a
+			r16PackAsm(f, got[:len(want)], src, stride, nb)
+			if !bytes.Equal(got[:len(want)], want) || got[len(want)] != 0x5a {
+				t.Fatalf("%v nb=%d: the NEON packer differs from the Go one", f.typ, nb)
+			}
+		}
 	}
 }
 
