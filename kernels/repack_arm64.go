@@ -60,8 +60,10 @@ const r16KQDecoded = 5184
 
 // r16ChunkKQ is the most k-quant blocks decoded at a time: about 20 KiB,
 // which stay in the first-level cache while every pair of columns reads
-// them.
+// them. The buffer takes a chunk of decoded q4_0 blocks too.
 const r16ChunkKQ = 4
+
+var _ [r16ChunkKQ*r16KQDecoded - r16ChunkQ8*512]struct{} // q4_0's chunk fits
 
 // r16PackNEON writes the strip of the 16 rows at src (srcStride bytes
 // apart, nb ≥ 1 blocks of blockBytes each): the dwords words (a multiple of
@@ -169,6 +171,7 @@ func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 		acc = 1
 	}
 	words := nb * 64 * f.dwords // the scales follow the words
+	var buf [r16ChunkKQ * r16KQDecoded]byte // decoded blocks (q4_0, k-quants)
 	switch f.typ {
 	case quant.Q8_0:
 		for b0 := 0; b0 < nb; b0 += r16ChunkQ8 {
@@ -177,7 +180,6 @@ func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 			acc = 1
 		}
 	case quant.Q4_0:
-		var buf [r16ChunkQ8 * 512]byte
 		for b0 := 0; b0 < nb; b0 += r16ChunkQ8 {
 			n := min(r16ChunkQ8, nb-b0)
 			r16DecodeQ4_0(&buf[0], &strip[b0*256], n)
@@ -190,7 +192,6 @@ func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 				clear(dst[c*dstStride : c*dstStride+r16Rows])
 			}
 		}
-		var buf [r16ChunkKQ * r16KQDecoded]byte
 		blockWords := 64 * f.dwords
 		for b0 := 0; b0 < nb; b0 += r16ChunkKQ {
 			n := min(r16ChunkKQ, nb-b0)
