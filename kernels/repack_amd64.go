@@ -114,14 +114,14 @@ const (
 // the drivers' stack buffers do not escape.
 var (
 	r16KernelLevel = func() r16Level {
-		if hasVNNI {
+		if hasVNNI && r16ForceAVX2 == "" {
 			return r16LevelAVX512
 		}
 		return r16LevelAVX2
 	}()
 	r16PackLevel = func() r16Level {
 		switch {
-		case hasAVX512:
+		case hasAVX512 && r16ForceAVX2 == "":
 			return r16LevelAVX512
 		case hasAVX2:
 			return r16LevelAVX2
@@ -130,10 +130,17 @@ var (
 	}()
 )
 
+// r16ForceAVX2, when set at link time (go build
+// -ldflags=-X=github.com/gollm/gollm/kernels.r16ForceAVX2=1), makes the
+// r16 kernels and packer run at the AVX2 level on a CPU with AVX-512, to
+// measure what AVX2-only CPUs get from them. The other kernels keep their
+// own choices. It is for measurements only.
+var r16ForceAVX2 string
+
 // r16AsmType says whether type t has an assembly strip kernel on this
 // CPU (that r16Gemm runs).
 func r16AsmType(t quant.Type) bool {
-	if hasVNNI {
+	if r16KernelLevel == r16LevelAVX512 {
 		return r16AsmTypes[t]
 	}
 	return hasAVX2 && r16AVX2Types[t]
@@ -144,7 +151,7 @@ func r16AsmName(t quant.Type) string {
 	switch {
 	case !r16Fast || !r16AsmType(t):
 		return "none (plain tiles)"
-	case hasVNNI:
+	case r16KernelLevel == r16LevelAVX512:
 		return "avx512vnni"
 	}
 	return "avx2"

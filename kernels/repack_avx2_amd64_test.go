@@ -148,7 +148,7 @@ func BenchmarkR16PackAsm(b *testing.B) {
 
 // BenchmarkMatMulAVX2 measures the matmul driver, single-threaded, as an
 // AVX2-only CPU runs it, on a 2048×2048 matrix (activation quantization
-// included) with 1, 4, 32 and 64 columns: "dot" is the path such CPUs
+// included) with 1…5, 32 and 64 columns: "dot" is the path such CPUs
 // took before the AVX2 strip kernels (no tile: the AVX2 dot product per
 // row and column), "onthefly" MatMulRows repacking on the fly and
 // "repacked" MatMulRowsRepacked on weights repacked at load time, both
@@ -174,7 +174,7 @@ func BenchmarkMatMulAVX2(b *testing.B) {
 			b.Fatalf("%v: Repack declined", wt)
 		}
 		rowBytes := wt.RowSize(k)
-		for _, cols := range []int{1, 4, 32, 64} {
+		for _, cols := range []int{1, 2, 3, 4, 5, 32, 64} {
 			x := make([]float32, cols*k)
 			rng := newRNG(5)
 			for i := range x {
