@@ -170,7 +170,7 @@ func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 	if accumulate {
 		acc = 1
 	}
-	words := nb * 64 * f.dwords // the scales follow the words
+	words := nb * 64 * f.dwords             // the scales follow the words
 	var buf [r16ChunkKQ * r16KQDecoded]byte // decoded blocks (q4_0, k-quants)
 	switch f.typ {
 	case quant.Q8_0:
