@@ -59,6 +59,7 @@ type oaiSampling struct {
 	RepeatPenalty *float64        `json:"repeat_penalty"`
 	RepeatLastN   *int            `json:"repeat_last_n"`
 	KeepAlive     json.RawMessage `json:"keep_alive"`
+	drySampling                   // llama-server's dry_* fields
 }
 
 type oaiChatRequest struct {
@@ -163,6 +164,9 @@ func (o *oaiSampling) sampling(ref *store.Model, vocab func() int) (sampling, er
 	setI("repeat_last_n", o.RepeatLastN)
 	if err := samp.applyOptions(opts); err != nil {
 		return samp, oaiParam(err)
+	}
+	if err := o.drySampling.apply(&samp); err != nil {
+		return samp, err
 	}
 	if o.Seed != nil {
 		samp.setSeed(*o.Seed)

@@ -124,3 +124,41 @@ func TestGenerateDRYOption(t *testing.T) {
 		t.Errorf("empty breakers: status %d %v, want 400", st, out)
 	}
 }
+
+// TestOpenAIDRYFields: llama-server's dry_* fields in OpenAI request
+// bodies reach the sampler, and a bad one is a 400 that names it.
+func TestOpenAIDRYFields(t *testing.T) {
+	ts := newTestServer(t, nil)
+	complete := func(extra map[string]any) (int, map[string]any) {
+		t.Helper()
+		body := map[string]any{"model": "stories260K", "prompt": "Once upon a time", "temperature": 0, "max_tokens": 120}
+		for k, v := range extra {
+			body[k] = v
+		}
+		var out map[string]any
+		return ts.post("/v1/completions", body, &out), out
+	}
+	text := func(out map[string]any) string {
+		choices, _ := out["choices"].([]any)
+		if len(choices) != 1 {
+			t.Fatalf("choices %v", out)
+		}
+		s, _ := choices[0].(map[string]any)["text"].(string)
+		return s
+	}
+	st, plain := complete(nil)
+	if st != 200 {
+		t.Fatalf("status %d: %v", st, plain)
+	}
+	st, dry := complete(map[string]any{"dry_multiplier": 2, "dry_allowed_length": 1})
+	if st != 200 {
+		t.Fatalf("with DRY: status %d: %v", st, dry)
+	}
+	if text(dry) == text(plain) {
+		t.Errorf("DRY changed nothing: %q", text(dry))
+	}
+	st, bad := complete(map[string]any{"dry_multiplier": 1, "dry_penalty_last_n": -3})
+	if msg, _ := bad["error"].(map[string]any)["message"].(string); st != 400 || !strings.Contains(msg, "dry_penalty_last_n") {
+		t.Errorf("dry_penalty_last_n -3: status %d %v, want 400 naming the field", st, bad)
+	}
+}
