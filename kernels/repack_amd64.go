@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/gollm/gollm/quant"
+	"github.com/klauspost/cpuid/v2"
 )
 
 // Assembly in repack_amd64.s (the packer, q8_0 and q4_0) and
@@ -58,6 +59,15 @@ func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, 
 //go:noescape
 func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
+// r16GemmQ4KAVXVNNI is r16GemmQ4KAVX2 with AVX-VNNI's VEX VPDPBUSD.
+//
+//go:noescape
+func r16GemmQ4KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+// hasAVXVNNI says whether the CPU has AVX-VNNI (VPDPBUSD on ymm registers
+// without AVX-512: Intel from Alder Lake on).
+var hasAVXVNNI = hasAVX2 && cpuid.CPU.Supports(cpuid.AVXVNNI)
+
 // r16Fast says whether this CPU runs the row-interleaved kernels: AVX-512
 // VNNI, or AVX2 where every repackable type has an AVX2 kernel (Repack
 // and CanRepack take all of r16Formats when r16Fast is set).
@@ -76,6 +86,9 @@ func r16Impls(t quant.Type) []r16Impl {
 	impls := []r16Impl{{"go", r16GemmGeneric}}
 	if hasAVX2 && r16AVX2Types[t] {
 		impls = append(impls, r16Impl{"avx2", r16GemmAVX2})
+	}
+	if hasAVXVNNI && t == quant.Q4K {
+		impls = append(impls, r16Impl{"avx-vnni", r16GemmAVXVNNI})
 	}
 	if hasVNNI && r16AsmTypes[t] {
 		impls = append(impls, r16Impl{"avx512vnni", r16GemmVNNI})
@@ -103,19 +116,23 @@ func r16AVX2All() bool {
 type r16Level int
 
 const (
-	r16LevelNone   r16Level = iota // the Go twins
-	r16LevelAVX2                   // repack_avx2_amd64.s
-	r16LevelAVX512                 // AVX-512 (VNNI for the strip kernels)
+	r16LevelNone    r16Level = iota // the Go twins
+	r16LevelAVX2                    // repack_avx2_amd64.s
+	r16LevelAVXVNNI                 // the same with AVX-VNNI where there is a kernel (q4_K)
+	r16LevelAVX512                  // AVX-512 (VNNI for the strip kernels)
 )
 
 // r16KernelLevel is the strip kernel r16Gemm runs for a type with one
-// (r16AsmType): VNNI where the CPU has it, else AVX2. r16PackLevel is the
-// packer r16Pack runs. Tests switch them; the calls stay direct, so that
-// the drivers' stack buffers do not escape.
+// (r16AsmType): AVX-512 VNNI where the CPU has it, else AVX-VNNI, else
+// AVX2. r16PackLevel is the packer r16Pack runs. Tests switch them; the
+// calls stay direct, so that the drivers' stack buffers do not escape.
 var (
 	r16KernelLevel = func() r16Level {
-		if hasVNNI && r16ForceAVX2 == "" {
+		switch {
+		case hasVNNI && r16ForceAVX2 == "":
 			return r16LevelAVX512
+		case hasAVXVNNI && r16ForceAVX2 != "avx2":
+			return r16LevelAVXVNNI
 		}
 		return r16LevelAVX2
 	}()
@@ -131,10 +148,11 @@ var (
 )
 
 // r16ForceAVX2, when set at link time (go build
-// -ldflags=-X=github.com/gollm/gollm/kernels.r16ForceAVX2=1), makes the
+// -ldflags=-X=github.com/gollm/gollm/kernels.r16ForceAVX2=avx2), makes the
 // r16 kernels and packer run at the AVX2 level on a CPU with AVX-512, to
-// measure what AVX2-only CPUs get from them. The other kernels keep their
-// own choices. It is for measurements only.
+// measure what AVX2-only CPUs get from them (any other value: AVX-VNNI
+// where the CPU has it, as on Intel's desktop CPUs). The other kernels
+// keep their own choices. It is for measurements only.
 var r16ForceAVX2 string
 
 // r16AsmType says whether type t has an assembly strip kernel on this
@@ -153,6 +171,8 @@ func r16AsmName(t quant.Type) string {
 		return "none (plain tiles)"
 	case r16KernelLevel == r16LevelAVX512:
 		return "avx512vnni"
+	case r16KernelLevel == r16LevelAVXVNNI && t == quant.Q4K:
+		return "avx-vnni"
 	}
 	return "avx2"
 }
@@ -228,10 +248,13 @@ func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, ds
 		r16GemmGeneric(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 		return
 	}
-	if r16KernelLevel == r16LevelAVX512 {
+	switch r16KernelLevel {
+	case r16LevelAVX512:
 		r16GemmVNNI(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
-	} else {
-		r16GemmAVX2(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+	case r16LevelAVXVNNI:
+		r16GemmX86(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate, true)
+	default:
+		r16GemmX86(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate, false)
 	}
 }
 
@@ -274,6 +297,18 @@ func r16GemmVNNI(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 
 // r16GemmAVX2 checks the buffers and calls the AVX2 kernel of f's type.
 func r16GemmAVX2(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16GemmX86(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate, false)
+}
+
+// r16GemmAVXVNNI is r16GemmAVX2 with the AVX-VNNI kernels where there is
+// one (q4_K).
+func r16GemmAVXVNNI(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16GemmX86(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate, true)
+}
+
+// r16GemmX86 checks the buffers and calls the AVX2 kernel of f's type, or
+// with avxVNNI its AVX-VNNI kernel where there is one.
+func r16GemmX86(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate, avxVNNI bool) {
 	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
 	if cols == 0 {
 		return
@@ -301,7 +336,11 @@ func r16GemmAVX2(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 			w, yc, dc := &strip[0], &y[c0*yStride], &dst[c0*dstStride]
 			switch f.typ {
 			case quant.Q4K:
-				r16GemmQ4KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+				if avxVNNI {
+					r16GemmQ4KAVXVNNI(w, nb, yc, yStride, n, dc, dstStride, acc)
+				} else {
+					r16GemmQ4KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+				}
 			case quant.Q5K:
 				r16GemmQ5KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
 			default:

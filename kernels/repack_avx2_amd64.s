@@ -1105,3 +1105,213 @@ q6kxBlock:
 	JNZ  q6kxBlock
 	VZEROUPPER
 	RET
+
+// ---- q4_K with AVX-VNNI ----
+//
+// CPUs with AVX2 and AVX-VNNI (Intel from Alder Lake on) have VPDPBUSD on
+// ymm registers (VEX encoded): four products of unsigned and signed bytes
+// added to each int32 lane in one instruction, without saturation, in
+// place of VPMADDUBSW, VPADDW and the int16 limits. The q4_K kernel then
+// sums each sub-block's eight words in int32 (two chains, even and odd
+// words), converts once and adds the sum times the float scale d·sc_s of
+// its rows to float sums on the stack; the mins are as in the AVX2 kernel.
+// The Go assembler encodes VPDPBUSD only in its EVEX (AVX-512) form, so
+// VPDPBUSD_Y spells out the VEX form.
+//
+// Stack area (BX) as in r16GemmQ4KAVX2, except: 0…511 the floats d·sc_s
+// (sub-block s, half h at 64s + 32h) and the sums are floats.
+
+// VPDPBUSD_Y adds to ymm register dst (a number) the products of the
+// unsigned bytes of ymm src1 with the signed bytes of ymm src2:
+// VEX.256.66.0F38.W0 50 /r, VPDPBUSD ymm(dst), ymm(src1), ymm(src2).
+#define VPDPBUSD_Y(src2, src1, dst) \
+	BYTE $0xC4; BYTE $(((1-((dst)>>3))<<7)|0x40|((1-((src2)>>3))<<5)|0x02); BYTE $(((15-(src1))<<3)|5); BYTE $0x50; BYTE $(0xC0|(((dst)&7)<<3)|((src2)&7))
+
+// r16xByte+32j (VPSHUFB): byte j of each dword, zero-extended.
+DATA r16xByte<>+0x00(SB)/8, $0x8080800480808000
+DATA r16xByte<>+0x08(SB)/8, $0x8080800c80808008
+DATA r16xByte<>+0x10(SB)/8, $0x8080800480808000
+DATA r16xByte<>+0x18(SB)/8, $0x8080800c80808008
+DATA r16xByte<>+0x20(SB)/8, $0x8080800580808001
+DATA r16xByte<>+0x28(SB)/8, $0x8080800d80808009
+DATA r16xByte<>+0x30(SB)/8, $0x8080800580808001
+DATA r16xByte<>+0x38(SB)/8, $0x8080800d80808009
+DATA r16xByte<>+0x40(SB)/8, $0x8080800680808002
+DATA r16xByte<>+0x48(SB)/8, $0x8080800e8080800a
+DATA r16xByte<>+0x50(SB)/8, $0x8080800680808002
+DATA r16xByte<>+0x58(SB)/8, $0x8080800e8080800a
+DATA r16xByte<>+0x60(SB)/8, $0x8080800780808003
+DATA r16xByte<>+0x68(SB)/8, $0x8080800f8080800b
+DATA r16xByte<>+0x70(SB)/8, $0x8080800780808003
+DATA r16xByte<>+0x78(SB)/8, $0x8080800f8080800b
+GLOBL r16xByte<>(SB), RODATA|NOPTR, $128
+
+// KQV_FSC stores d·(byte k of src's dwords) of half h at off + 64k + 32h
+// (k = 0…3).
+#define KQV_FSC1(k, src, off, h)                    \
+	VPSHUFB   r16xByte<>+(32*(k))(SB), src, Y12 \
+	VCVTDQ2PS Y12, Y12                          \
+	VMULPS    (1024+32*(h))(BX), Y12, Y12       \
+	VMOVUPS   Y12, ((off)+64*(k)+32*(h))(BX)
+
+#define KQV_FSC(src, off, h)    \
+	KQV_FSC1(0, src, off, h) \
+	KQV_FSC1(1, src, off, h) \
+	KQV_FSC1(2, src, off, h) \
+	KQV_FSC1(3, src, off, h)
+
+// KQV_SCALES is KQX_SCALES with float scales d·sc (d from KQX_DMIN).
+#define KQV_SCALES(h)                        \
+	VMOVDQU (64+32*(h))(SI), Y8          \
+	VMOVDQU (128+32*(h))(SI), Y9         \
+	VMOVDQU (192+32*(h))(SI), Y10        \
+	VPBROADCASTD r16x3f<>(SB), Y13       \
+	VPBROADCASTD r16x30<>(SB), Y14       \
+	VPAND   Y13, Y8, Y11                 \
+	KQV_FSC(Y11, 0, h)                   \
+	VPAND   Y13, Y9, Y11                 \
+	KQX_PAIRS(Y11, 512, h)               \
+	VPSRLD  $2, Y8, Y8                   \
+	VPAND   Y14, Y8, Y8                  \
+	VPAND   Y15, Y10, Y11                \
+	VPOR    Y8, Y11, Y11                 \
+	KQV_FSC(Y11, 256, h)                 \
+	VPSRLD  $2, Y9, Y9                   \
+	VPAND   Y14, Y9, Y9                  \
+	VPSRLD  $4, Y10, Y10                 \
+	VPAND   Y15, Y10, Y10                \
+	VPOR    Y9, Y10, Y10                 \
+	KQX_PAIRS(Y10, 768, h)
+
+// KQV_SUB adds sub-block s of half h of the column at yp (weights in
+// Y0…Y7) to its float sums at sp; a, b (numbers an, bn) the two chains,
+// t (tn) the broadcast.
+#define KQV_SUB(s, h, yp, sp, a, an, b, bn, t, tn)  \
+	VPXOR   a, a, a                             \
+	VPXOR   b, b, b                             \
+	VPBROADCASTD (4+32*(s))(yp), t              \
+	VPDPBUSD_Y(tn, 0, an)                       \
+	VPBROADCASTD (4+32*(s)+4)(yp), t            \
+	VPDPBUSD_Y(tn, 1, bn)                       \
+	VPBROADCASTD (4+32*(s)+8)(yp), t            \
+	VPDPBUSD_Y(tn, 2, an)                       \
+	VPBROADCASTD (4+32*(s)+12)(yp), t           \
+	VPDPBUSD_Y(tn, 3, bn)                       \
+	VPBROADCASTD (4+32*(s)+16)(yp), t           \
+	VPDPBUSD_Y(tn, 4, an)                       \
+	VPBROADCASTD (4+32*(s)+20)(yp), t           \
+	VPDPBUSD_Y(tn, 5, bn)                       \
+	VPBROADCASTD (4+32*(s)+24)(yp), t           \
+	VPDPBUSD_Y(tn, 6, an)                       \
+	VPBROADCASTD (4+32*(s)+28)(yp), t           \
+	VPDPBUSD_Y(tn, 7, bn)                       \
+	VPADDD  b, a, a                             \
+	VCVTDQ2PS a, a                              \
+	VMOVUPS (32*(h))(sp), b                     \
+	VFMADD231PS (64*(s)+32*(h))(BX), a, b       \
+	VMOVUPS b, (32*(h))(sp)
+
+// KQV_COLS runs sub-block s of half h over all columns, two at a time.
+#define KQV_COLS(s, h, loop, one, done)                     \
+	MOVQ DI, R12                                        \
+	LEAQ KQX_SUMS(BX), R13                              \
+	MOVQ R11, R14                                       \
+	SUBQ $2, R14                                        \
+	JB   one                                            \
+loop:                                                       \
+	LEAQ (R12)(R9*1), AX                                \
+	LEAQ 64(R13), R8                                    \
+	KQV_SUB(s, h, R12, R13, Y8, 8, Y9, 9, Y10, 10)      \
+	KQV_SUB(s, h, AX, R8, Y11, 11, Y12, 12, Y13, 13)    \
+	LEAQ (R12)(R9*2), R12                               \
+	ADDQ $128, R13                                      \
+	SUBQ $2, R14                                        \
+	JAE  loop                                           \
+one:                                                        \
+	CMPQ R14, $-1                                       \
+	JNE  done                                           \
+	KQV_SUB(s, h, R12, R13, Y8, 8, Y9, 9, Y10, 10)      \
+done:
+
+#define Q4KV_PASS(j, h, p, s, loop, one, done) \
+	Q4KX_LOAD(j, h, p)                     \
+	KQV_COLS(s, h, loop, one, done)
+
+// KQV_FINISH is KQX_FINISH for float sums that hold d already.
+#define KQV_FINISH(loop)                        \
+	MOVQ DI, R12                            \
+	MOVQ DX, R8                             \
+	LEAQ KQX_SUMS(BX), R13                  \
+	MOVQ R11, R14                           \
+	VPXOR Y7, Y7, Y7                        \
+loop:                                           \
+	VPBROADCASTD (260)(R12), Y8             \
+	VPMADDWD 512(BX), Y8, Y10               \
+	VPMADDWD 544(BX), Y8, Y11               \
+	KQX_MIN(1)                              \
+	KQX_MIN(2)                              \
+	KQX_MIN(3)                              \
+	KQX_MIN(4)                              \
+	KQX_MIN(5)                              \
+	KQX_MIN(6)                              \
+	KQX_MIN(7)                              \
+	VMOVUPS (R13), Y0                       \
+	VMOVUPS 32(R13), Y1                     \
+	VMOVDQU Y7, (R13)                       \
+	VMOVDQU Y7, 32(R13)                     \
+	VCVTDQ2PS Y10, Y10                      \
+	VCVTDQ2PS Y11, Y11                      \
+	VFNMADD231PS 1088(BX), Y10, Y0          \
+	VFNMADD231PS 1120(BX), Y11, Y1          \
+	VBROADCASTSS (R12), Y12                 \
+	VFMADD213PS (R8), Y12, Y0               \
+	VFMADD213PS 32(R8), Y12, Y1             \
+	VMOVUPS Y0, (R8)                        \
+	VMOVUPS Y1, 32(R8)                      \
+	ADDQ R9, R12                            \
+	ADDQ R10, R8                            \
+	ADDQ $64, R13                           \
+	DECQ R14                                \
+	JNZ  loop
+
+// func r16GemmQ4KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4KAVXVNNI(SB), 0, $5280-64
+	R16X_ARGS
+	LEAQ 31(SP), BX
+	ANDQ $~31, BX
+	R16X_ZERO_DST(q4kvZeroed, q4kvZero)
+	KQX_ZERO_SUMS(q4kvZeroSums)
+	VPBROADCASTD r16x0f<>(SB), Y15
+
+q4kvBlock:
+	PREFETCHT0 (2*36*64)(SI)
+	PREFETCHT0 (2*36*64+64)(SI)
+	PREFETCHT0 (2*36*64+128)(SI)
+	PREFETCHT0 (2*36*64+192)(SI)
+	KQX_DMIN(0)
+	KQX_DMIN(1)
+	KQV_SCALES(0)
+	KQV_SCALES(1)
+	Q4KV_PASS(0, 0, 0, 0, q4kvC0, q4kvO0, q4kvD0)
+	Q4KV_PASS(0, 0, 1, 1, q4kvC1, q4kvO1, q4kvD1)
+	Q4KV_PASS(1, 0, 0, 2, q4kvC2, q4kvO2, q4kvD2)
+	Q4KV_PASS(1, 0, 1, 3, q4kvC3, q4kvO3, q4kvD3)
+	Q4KV_PASS(2, 0, 0, 4, q4kvC4, q4kvO4, q4kvD4)
+	Q4KV_PASS(2, 0, 1, 5, q4kvC5, q4kvO5, q4kvD5)
+	Q4KV_PASS(3, 0, 0, 6, q4kvC6, q4kvO6, q4kvD6)
+	Q4KV_PASS(3, 0, 1, 7, q4kvC7, q4kvO7, q4kvD7)
+	Q4KV_PASS(0, 1, 0, 0, q4kvC8, q4kvO8, q4kvD8)
+	Q4KV_PASS(0, 1, 1, 1, q4kvC9, q4kvO9, q4kvD9)
+	Q4KV_PASS(1, 1, 0, 2, q4kvC10, q4kvO10, q4kvD10)
+	Q4KV_PASS(1, 1, 1, 3, q4kvC11, q4kvO11, q4kvD11)
+	Q4KV_PASS(2, 1, 0, 4, q4kvC12, q4kvO12, q4kvD12)
+	Q4KV_PASS(2, 1, 1, 5, q4kvC13, q4kvO13, q4kvD13)
+	Q4KV_PASS(3, 1, 0, 6, q4kvC14, q4kvO14, q4kvD14)
+	Q4KV_PASS(3, 1, 1, 7, q4kvC15, q4kvO15, q4kvD15)
+	KQV_FINISH(q4kvFinish)
+	ADDQ $(36*64), SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q4kvBlock
+	VZEROUPPER
+	RET

@@ -54,7 +54,8 @@ func TestR16PackAsm(t *testing.T) {
 
 // TestR16AVX2Driver runs TestRepack and TestMatMulOnTheFly (both against
 // the exact reference) with the AVX2 strip kernels and packer in place of
-// whatever this CPU would pick.
+// whatever this CPU would pick, and again with the AVX-VNNI kernels where
+// the CPU has them.
 func TestR16AVX2Driver(t *testing.T) {
 	if !hasAVX2 {
 		t.Skip("no AVX2 on this CPU")
@@ -65,19 +66,31 @@ func TestR16AVX2Driver(t *testing.T) {
 		}
 	}
 	oldKernel, oldPack, oldFast := r16KernelLevel, r16PackLevel, r16Fast
-	r16KernelLevel, r16PackLevel, r16Fast = r16LevelAVX2, r16LevelAVX2, true
 	defer func() { r16KernelLevel, r16PackLevel, r16Fast = oldKernel, oldPack, oldFast }()
-	t.Run("Repack", TestRepack)
-	t.Run("OnTheFly", TestMatMulOnTheFly)
+	levels := []struct {
+		name  string
+		level r16Level
+	}{{"avx2", r16LevelAVX2}}
+	if hasAVXVNNI {
+		levels = append(levels, struct {
+			name  string
+			level r16Level
+		}{"avx-vnni", r16LevelAVXVNNI})
+	}
+	for _, l := range levels {
+		r16KernelLevel, r16PackLevel, r16Fast = l.level, r16LevelAVX2, true
+		t.Run(l.name+"/Repack", TestRepack)
+		t.Run(l.name+"/OnTheFly", TestMatMulOnTheFly)
+	}
 }
 
 // BenchmarkR16AVX2 compares, single-threaded on one strip of 16 rows ×
 // 4096 weights, the AVX2 strip kernel (weights packed beforehand, and
 // packed by the AVX2 packer inside the loop as the driver does on the
 // fly) with the single-column AVX2 dot product called per row and
-// column, the path AVX2-only CPUs took before. Bytes count each weight
-// byte once per column; ns/256 and cpu-ns/256 are per 256 weights per
-// column.
+// column, the path AVX2-only CPUs took before (and, where the CPU has
+// AVX-VNNI, the q4_K kernel using it). Bytes count each weight byte once
+// per column; ns/256 and cpu-ns/256 are per 256 weights per column.
 func BenchmarkR16AVX2(b *testing.B) {
 	if !hasAVX2 {
 		b.Skip("no AVX2 on this CPU")
@@ -116,6 +129,14 @@ func BenchmarkR16AVX2(b *testing.B) {
 					r16GemmAVX2(f, strip, nb, y, colBytes, cols, dst, r16Rows, false)
 				})
 			})
+			if hasAVXVNNI && f.typ == quant.Q4K {
+				b.Run(fmt.Sprintf("%v/r16-avxvnni-packed/cols=%d", f.typ, cols), func(b *testing.B) {
+					b.SetBytes(int64(len(x) * cols))
+					kqMeasure(b, r16Rows*n/256*cols, func() {
+						r16GemmAVXVNNI(f, strip, nb, y, colBytes, cols, dst, r16Rows, false)
+					})
+				})
+			}
 			b.Run(fmt.Sprintf("%v/r16-pack+gemm/cols=%d", f.typ, cols), func(b *testing.B) {
 				b.SetBytes(int64(len(x) * cols))
 				kqMeasure(b, r16Rows*n/256*cols, func() {
