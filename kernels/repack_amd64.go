@@ -59,10 +59,17 @@ func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, 
 //go:noescape
 func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
-// r16GemmQ4KAVXVNNI is r16GemmQ4KAVX2 with AVX-VNNI's VEX VPDPBUSD.
+// The AVX-VNNI strip kernels (VEX VPDPBUSD on ymm registers), same
+// contract: q4_K (at most r16MaxCols columns), q8_0 and q4_0.
 //
 //go:noescape
 func r16GemmQ4KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ8_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ4_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
 // hasAVXVNNI says whether the CPU has AVX-VNNI (VPDPBUSD on ymm registers
 // without AVX-512: Intel from Alder Lake on).
@@ -87,7 +94,7 @@ func r16Impls(t quant.Type) []r16Impl {
 	if hasAVX2 && r16AVX2Types[t] {
 		impls = append(impls, r16Impl{"avx2", r16GemmAVX2})
 	}
-	if hasAVXVNNI && t == quant.Q4K {
+	if hasAVXVNNI && r16AVXVNNITypes[t] {
 		impls = append(impls, r16Impl{"avx-vnni", r16GemmAVXVNNI})
 	}
 	if hasVNNI && r16AsmTypes[t] {
@@ -101,6 +108,10 @@ var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6
 
 // r16AVX2Types are the types with an AVX2 strip kernel.
 var r16AVX2Types = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6K: true, quant.Q8_0: true, quant.Q4_0: true}
+
+// r16AVXVNNITypes are the types with an AVX-VNNI strip kernel (the others
+// run their AVX2 kernel at that level).
+var r16AVXVNNITypes = map[quant.Type]bool{quant.Q4K: true, quant.Q8_0: true, quant.Q4_0: true}
 
 // r16AVX2All says whether every repackable type has an AVX2 kernel.
 func r16AVX2All() bool {
@@ -118,7 +129,7 @@ type r16Level int
 const (
 	r16LevelNone    r16Level = iota // the Go twins
 	r16LevelAVX2                    // repack_avx2_amd64.s
-	r16LevelAVXVNNI                 // the same with AVX-VNNI where there is a kernel (q4_K)
+	r16LevelAVXVNNI                 // the same with AVX-VNNI where there is a kernel
 	r16LevelAVX512                  // AVX-512 (VNNI for the strip kernels)
 )
 
@@ -171,7 +182,7 @@ func r16AsmName(t quant.Type) string {
 		return "none (plain tiles)"
 	case r16KernelLevel == r16LevelAVX512:
 		return "avx512vnni"
-	case r16KernelLevel == r16LevelAVXVNNI && t == quant.Q4K:
+	case r16KernelLevel == r16LevelAVXVNNI && r16AVXVNNITypes[t]:
 		return "avx-vnni"
 	}
 	return "avx2"
@@ -301,7 +312,7 @@ func r16GemmAVX2(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int
 }
 
 // r16GemmAVXVNNI is r16GemmAVX2 with the AVX-VNNI kernels where there is
-// one (q4_K).
+// one (r16AVXVNNITypes).
 func r16GemmAVXVNNI(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	r16GemmX86(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate, true)
 }
@@ -327,9 +338,17 @@ func r16GemmX86(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 	}
 	switch f.typ {
 	case quant.Q8_0:
-		r16GemmQ8_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+		if avxVNNI {
+			r16GemmQ8_0AVXVNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+		} else {
+			r16GemmQ8_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+		}
 	case quant.Q4_0:
-		r16GemmQ4_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+		if avxVNNI {
+			r16GemmQ4_0AVXVNNI(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+		} else {
+			r16GemmQ4_0AVX2(&strip[0], nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+		}
 	case quant.Q4K, quant.Q5K, quant.Q6K:
 		for c0 := 0; c0 < cols; c0 += r16MaxCols {
 			n := min(r16MaxCols, cols-c0)

@@ -1184,28 +1184,32 @@ GLOBL r16xByte<>(SB), RODATA|NOPTR, $128
 	KQX_PAIRS(Y10, 768, h)
 
 // KQV_SUB adds sub-block s of half h of the column at yp (weights in
-// Y0…Y7) to its float sums at sp; a, b (numbers an, bn) the two chains,
-// t (tn) the broadcast.
-#define KQV_SUB(s, h, yp, sp, a, an, b, bn, t, tn)  \
+// Y0…Y7) to its float sums at sp: three chains (Y8, Y9, Y10 of the first
+// column of a loop iteration, Y11, Y12, Y13 of the second, the numbers
+// an, bn, cn), so that the VPDPBUSD latency does not hold up the loop;
+// Y14 the broadcast.
+#define KQV_SUB(s, h, yp, sp, a, an, b, bn, c, cn)  \
 	VPXOR   a, a, a                             \
 	VPXOR   b, b, b                             \
-	VPBROADCASTD (4+32*(s))(yp), t              \
-	VPDPBUSD_Y(tn, 0, an)                       \
-	VPBROADCASTD (4+32*(s)+4)(yp), t            \
-	VPDPBUSD_Y(tn, 1, bn)                       \
-	VPBROADCASTD (4+32*(s)+8)(yp), t            \
-	VPDPBUSD_Y(tn, 2, an)                       \
-	VPBROADCASTD (4+32*(s)+12)(yp), t           \
-	VPDPBUSD_Y(tn, 3, bn)                       \
-	VPBROADCASTD (4+32*(s)+16)(yp), t           \
-	VPDPBUSD_Y(tn, 4, an)                       \
-	VPBROADCASTD (4+32*(s)+20)(yp), t           \
-	VPDPBUSD_Y(tn, 5, bn)                       \
-	VPBROADCASTD (4+32*(s)+24)(yp), t           \
-	VPDPBUSD_Y(tn, 6, an)                       \
-	VPBROADCASTD (4+32*(s)+28)(yp), t           \
-	VPDPBUSD_Y(tn, 7, bn)                       \
+	VPXOR   c, c, c                             \
+	VPBROADCASTD (4+32*(s))(yp), Y14            \
+	VPDPBUSD_Y(14, 0, an)                       \
+	VPBROADCASTD (4+32*(s)+4)(yp), Y14          \
+	VPDPBUSD_Y(14, 1, bn)                       \
+	VPBROADCASTD (4+32*(s)+8)(yp), Y14          \
+	VPDPBUSD_Y(14, 2, cn)                       \
+	VPBROADCASTD (4+32*(s)+12)(yp), Y14         \
+	VPDPBUSD_Y(14, 3, an)                       \
+	VPBROADCASTD (4+32*(s)+16)(yp), Y14         \
+	VPDPBUSD_Y(14, 4, bn)                       \
+	VPBROADCASTD (4+32*(s)+20)(yp), Y14         \
+	VPDPBUSD_Y(14, 5, cn)                       \
+	VPBROADCASTD (4+32*(s)+24)(yp), Y14         \
+	VPDPBUSD_Y(14, 6, an)                       \
+	VPBROADCASTD (4+32*(s)+28)(yp), Y14         \
+	VPDPBUSD_Y(14, 7, bn)                       \
 	VPADDD  b, a, a                             \
+	VPADDD  c, a, a                             \
 	VCVTDQ2PS a, a                              \
 	VMOVUPS (32*(h))(sp), b                     \
 	VFMADD231PS (64*(s)+32*(h))(BX), a, b       \
@@ -1313,5 +1317,146 @@ q4kvBlock:
 	ADDQ $292, DI
 	DECQ CX
 	JNZ  q4kvBlock
+	VZEROUPPER
+	RET
+
+// ---- q8_0 and q4_0 with AVX-VNNI ----
+//
+// As the AVX-512 VNNI kernels of repack_amd64.s, on ymm registers: the
+// weights become unsigned bytes u = q + m (q8_0: q XOR 0x80, m = 128;
+// q4_0: the nibbles, m = 8) in Y0…Y7, once per block and half; per column
+// and half, VPDPBUSD of u with the column's broadcast quants sums the
+// products in int32 (two chains), and m·Σy (VPDPBUSD of the bytes m, Y14,
+// with the column's 32 quants, and a shuffle-and-add network that leaves
+// the total in every lane) is subtracted. Then as in the AVX2 kernels.
+// Column a of a loop iteration uses Y8, Y9, Y10, column b Y11, Y12, Y13.
+
+// XV_COL adds half h of the block of the column at yp to its outputs at
+// dp; a, b, t (numbers an, bn, tn; xt, xb the xmm of t and b) scratch.
+#define XV_COL(h, yp, dp, a, an, b, bn, t, tn, xb)  \
+	VPXOR   a, a, a                             \
+	VPXOR   b, b, b                             \
+	VPBROADCASTD 2(yp), t                       \
+	VPDPBUSD_Y(tn, 0, an)                       \
+	VPBROADCASTD 6(yp), t                       \
+	VPDPBUSD_Y(tn, 1, bn)                       \
+	VPBROADCASTD 10(yp), t                      \
+	VPDPBUSD_Y(tn, 2, an)                       \
+	VPBROADCASTD 14(yp), t                      \
+	VPDPBUSD_Y(tn, 3, bn)                       \
+	VPBROADCASTD 18(yp), t                      \
+	VPDPBUSD_Y(tn, 4, an)                       \
+	VPBROADCASTD 22(yp), t                      \
+	VPDPBUSD_Y(tn, 5, bn)                       \
+	VPBROADCASTD 26(yp), t                      \
+	VPDPBUSD_Y(tn, 6, an)                       \
+	VPBROADCASTD 30(yp), t                      \
+	VPDPBUSD_Y(tn, 7, bn)                       \
+	VPADDD  b, a, a                             \
+	VMOVDQU 2(yp), t                            \
+	VPXOR   b, b, b                             \
+	VPDPBUSD_Y(tn, 14, bn)                      \
+	VPSHUFD $0x4e, b, t                         \
+	VPADDD  t, b, b                             \
+	VPSHUFD $0xb1, b, t                         \
+	VPADDD  t, b, b                             \
+	VPERM2I128 $0x01, b, b, t                   \
+	VPADDD  t, b, b                             \
+	VPSUBD  b, a, a                             \
+	Q80X_OUT(h, yp, dp, a, xb, b)
+
+// XV_COLS runs half h over all columns, two at a time.
+#define XV_COLS(h, loop, one, done)                           \
+	MOVQ DI, R12                                          \
+	MOVQ DX, R13                                          \
+	MOVQ R11, R14                                         \
+	SUBQ $2, R14                                          \
+	JB   one                                              \
+loop:                                                         \
+	LEAQ (R12)(R9*1), AX                                  \
+	LEAQ (R13)(R10*1), BX                                 \
+	XV_COL(h, R12, R13, Y8, 8, Y9, 9, Y10, 10, X9)        \
+	XV_COL(h, AX, BX, Y11, 11, Y12, 12, Y13, 13, X12)     \
+	LEAQ (R12)(R9*2), R12                                 \
+	LEAQ (R13)(R10*2), R13                                \
+	SUBQ $2, R14                                          \
+	JAE  loop                                             \
+one:                                                          \
+	CMPQ R14, $-1                                         \
+	JNE  done                                             \
+	XV_COL(h, R12, R13, Y8, 8, Y9, 9, Y10, 10, X9)        \
+done:
+
+// Q80V_LOAD sets Y0…Y7 to q XOR 0x80 of half h (Y14 = 0x80 bytes).
+#define Q80V_LOAD(h)                       \
+	VPXOR (32*(h))(SI), Y14, Y0        \
+	VPXOR (64+32*(h))(SI), Y14, Y1     \
+	VPXOR (128+32*(h))(SI), Y14, Y2    \
+	VPXOR (192+32*(h))(SI), Y14, Y3    \
+	VPXOR (256+32*(h))(SI), Y14, Y4    \
+	VPXOR (320+32*(h))(SI), Y14, Y5    \
+	VPXOR (384+32*(h))(SI), Y14, Y6    \
+	VPXOR (448+32*(h))(SI), Y14, Y7
+
+DATA r16x80<>+0(SB)/4, $0x80808080
+GLOBL r16x80<>(SB), RODATA|NOPTR, $4
+
+// func r16GemmQ8_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ8_0AVXVNNI(SB), NOSPLIT, $0-64
+	R16X_ARGS
+	IMUL3Q $(64*8), CX, R8
+	ADDQ SI, R8
+	R16X_ZERO_DST(q80vZeroed, q80vZero)
+	VPBROADCASTD r16x80<>(SB), Y14
+
+q80vBlock:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
+	PREFETCHT0 1152(SI)
+	PREFETCHT0 1216(SI)
+	PREFETCHT0 1280(SI)
+	PREFETCHT0 1344(SI)
+	PREFETCHT0 1408(SI)
+	PREFETCHT0 1472(SI)
+	PREFETCHT0 64(R8)
+	VCVTPH2PS (R8), Y15
+	Q80V_LOAD(0)
+	XV_COLS(0, q80vC0, q80vO0, q80vD0)
+	VCVTPH2PS 16(R8), Y15
+	Q80V_LOAD(1)
+	XV_COLS(1, q80vC1, q80vO1, q80vD1)
+	ADDQ $512, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80vBlock
+	VZEROUPPER
+	RET
+
+// func r16GemmQ4_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4_0AVXVNNI(SB), NOSPLIT, $0-64
+	R16X_ARGS
+	IMUL3Q $(64*4), CX, R8
+	ADDQ SI, R8
+	R16X_ZERO_DST(q40vZeroed, q40vZero)
+
+q40vBlock:
+	PREFETCHT0 512(SI)
+	PREFETCHT0 576(SI)
+	PREFETCHT0 640(SI)
+	PREFETCHT0 704(SI)
+	PREFETCHT0 64(R8)
+	VCVTPH2PS (R8), Y15
+	Q40X_LOAD(0)
+	VPBROADCASTD r16x08<>(SB), Y14
+	XV_COLS(0, q40vC0, q40vO0, q40vD0)
+	VCVTPH2PS 16(R8), Y15
+	Q40X_LOAD(1)
+	XV_COLS(1, q40vC1, q40vO1, q40vD1)
+	ADDQ $256, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q40vBlock
 	VZEROUPPER
 	RET

@@ -89,7 +89,7 @@ func TestR16AVX2Driver(t *testing.T) {
 // packed by the AVX2 packer inside the loop as the driver does on the
 // fly) with the single-column AVX2 dot product called per row and
 // column, the path AVX2-only CPUs took before (and, where the CPU has
-// AVX-VNNI, the q4_K kernel using it). Bytes count each weight byte once
+// AVX-VNNI, the kernels using it). Bytes count each weight byte once
 // per column; ns/256 and cpu-ns/256 are per 256 weights per column.
 func BenchmarkR16AVX2(b *testing.B) {
 	if !hasAVX2 {
@@ -129,8 +129,8 @@ func BenchmarkR16AVX2(b *testing.B) {
 					r16GemmAVX2(f, strip, nb, y, colBytes, cols, dst, r16Rows, false)
 				})
 			})
-			if hasAVXVNNI && f.typ == quant.Q4K {
-				b.Run(fmt.Sprintf("%v/r16-avxvnni-packed/cols=%d", f.typ, cols), func(b *testing.B) {
+			if hasAVXVNNI && r16AVXVNNITypes[f.typ] {
+				b.Run(fmt.Sprintf("%v/r16-avxvnni/cols=%d", f.typ, cols), func(b *testing.B) {
 					b.SetBytes(int64(len(x) * cols))
 					kqMeasure(b, r16Rows*n/256*cols, func() {
 						r16GemmAVXVNNI(f, strip, nb, y, colBytes, cols, dst, r16Rows, false)
