@@ -41,8 +41,9 @@ func r16GemmQ4_0VNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, 
 //go:noescape
 func r16GemmQ6KVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
-// The AVX2 strip kernels of repack_avx2_amd64.s, same contract; the
-// k-quant ones take at most r16MaxCols columns.
+// The AVX2 strip kernels of repack_avx2_amd64.s, same contract; they
+// take at most r16MaxCols columns (their per-column tables are on the
+// stack).
 //
 //go:noescape
 func r16GemmQ4KAVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -60,7 +61,7 @@ func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, 
 func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
 // The AVX-VNNI strip kernels (VEX VPDPBUSD on ymm registers), same
-// contract: q4_K (at most r16MaxCols columns), q8_0 and q4_0.
+// contract: q4_K, q8_0 and q4_0, at most r16MaxCols columns.
 //
 //go:noescape
 func r16GemmQ4KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -335,6 +336,13 @@ func r16GemmX86(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 	acc := 0
 	if accumulate {
 		acc = 1
+	}
+	if (f.typ == quant.Q8_0 || f.typ == quant.Q4_0) && cols > r16MaxCols {
+		for c0 := 0; c0 < cols; c0 += r16MaxCols {
+			n := min(r16MaxCols, cols-c0)
+			r16GemmX86(f, strip, nb, y[c0*yStride:], yStride, n, dst[c0*dstStride:], dstStride, accumulate, avxVNNI)
+		}
+		return
 	}
 	switch f.typ {
 	case quant.Q8_0:

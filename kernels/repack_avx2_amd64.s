@@ -527,195 +527,6 @@ q4kxBlock:
 	VZEROUPPER
 	RET
 
-// ---- q8_0 and q4_0 ----
-//
-// The rows' d (fp16, after the words of all blocks) are converted per
-// block and half (Y15). Per column and half, the block's int32 sums go to
-// float, times d and d_y (VPBROADCASTW of the column's fp16 d, VCVTPH2PS)
-// into dst.
-//
-// q8_0: words g = 0…7 are quants 4g…4g+3; Y0…Y7 = |q|, and each column's
-// broadcast takes q's sign from the strip (VPSIGNB from memory), then
-// VPMADDUBSW and VPMADDWD by ones word by word.
-// q4_0: words g = 0…3 hold nibble bytes 4g…4g+3 (low nibbles: quants
-// 4g…, high: 16 + 4g…); Y0…Y3 = low nibbles, Y4…Y7 = high, so that Y(i)
-// meets activations 4i…4i+3 as in q8_0; u = q + 8 ≤ 15 sums over all
-// eight in int16, and 8·Σy is subtracted: VPMADDUBSW of the bytes 8 with
-// the column's 32 quants, VPMADDWD by ones and a shuffle-and-add network
-// leave it in every lane.
-//
-// Registers as in the header; R8 the rows' d of the block, BX column
-// b's dst; column a uses
-// Y8 (scratch), Y9 (sums), Y10 (d_y), column b Y11, Y12, Y13.
-
-// Q80X_WORD adds word g (weights w, signs at strip offset off) of the
-// column at yp to acc.
-#define Q80X_WORD(g, off, w, yp, acc, t) \
-	VPBROADCASTD (2+4*(g))(yp), t    \
-	VPSIGNB (off)(SI), t, t          \
-	VPMADDUBSW t, w, t               \
-	VPMADDWD Y14, t, t               \
-	VPADDD  t, acc, acc
-
-// Q80X_OUT adds acc (int32 sums of half h of the column at yp) times the
-// rows' d (Y15) and the column's d_y (xdy/ydy scratch) to its outputs at
-// dp.
-#define Q80X_OUT(h, yp, dp, acc, xdy, ydy) \
-	VPBROADCASTW (yp), xdy             \
-	VCVTPH2PS xdy, ydy                 \
-	VCVTDQ2PS acc, acc                 \
-	VMULPS  Y15, acc, acc              \
-	VFMADD213PS (32*(h))(dp), ydy, acc \
-	VMOVUPS acc, (32*(h))(dp)
-
-// Q80X_COL adds half h of the block of the column at yp to dp.
-#define Q80X_COL(h, yp, dp, acc, t, xdy, ydy)    \
-	VPBROADCASTD 2(yp), t                    \
-	VPSIGNB (32*(h))(SI), t, t               \
-	VPMADDUBSW t, Y0, t                      \
-	VPMADDWD Y14, t, acc                     \
-	Q80X_WORD(1, 64+32*(h), Y1, yp, acc, t)  \
-	Q80X_WORD(2, 128+32*(h), Y2, yp, acc, t) \
-	Q80X_WORD(3, 192+32*(h), Y3, yp, acc, t) \
-	Q80X_WORD(4, 256+32*(h), Y4, yp, acc, t) \
-	Q80X_WORD(5, 320+32*(h), Y5, yp, acc, t) \
-	Q80X_WORD(6, 384+32*(h), Y6, yp, acc, t) \
-	Q80X_WORD(7, 448+32*(h), Y7, yp, acc, t) \
-	Q80X_OUT(h, yp, dp, acc, xdy, ydy)
-
-// Q40X_COL is Q80X_COL for q4_0.
-#define Q40X_COL(h, yp, dp, acc, t, xdy, ydy) \
-	KQX_DOT8(yp, 2, acc, t)               \
-	VPMADDWD Y14, acc, acc                \
-	VPBROADCASTD r16x08<>(SB), t          \
-	VPMADDUBSW 2(yp), t, t                \
-	VPMADDWD Y14, t, t                    \
-	VPSHUFD $0x4e, t, ydy                 \
-	VPADDD  ydy, t, t                     \
-	VPSHUFD $0xb1, t, ydy                 \
-	VPADDD  ydy, t, t                     \
-	VPERM2I128 $0x01, t, t, ydy           \
-	VPADDD  ydy, t, t                     \
-	VPSUBD  t, acc, acc                   \
-	Q80X_OUT(h, yp, dp, acc, xdy, ydy)
-
-// X80_COLS runs half h over all columns with col (Q80X_COL or Q40X_COL),
-// two at a time.
-#define X80_COLS(col, h, loop, one, done)            \
-	MOVQ DI, R12                                 \
-	MOVQ DX, R13                                 \
-	MOVQ R11, R14                                \
-	SUBQ $2, R14                                 \
-	JB   one                                     \
-loop:                                                \
-	LEAQ (R12)(R9*1), AX                         \
-	LEAQ (R13)(R10*1), BX                        \
-	col(h, R12, R13, Y9, Y8, X10, Y10)           \
-	col(h, AX, BX, Y12, Y11, X13, Y13)           \
-	LEAQ (R12)(R9*2), R12                        \
-	LEAQ (R13)(R10*2), R13                       \
-	SUBQ $2, R14                                 \
-	JAE  loop                                    \
-one:                                                 \
-	CMPQ R14, $-1                                \
-	JNE  done                                    \
-	col(h, R12, R13, Y9, Y8, X10, Y10)           \
-done:
-
-// Q80X_SETUP loads the arguments of a q8_0/q4_0 kernel (words per
-// block: words), R8 = the scales, zeroes dst unless accumulating and sets
-// Y14 = int16 ones.
-#define Q80X_SETUP(words, zdone, zloop) \
-	R16X_ARGS                       \
-	IMUL3Q $(64*(words)), CX, R8    \
-	ADDQ SI, R8                     \
-	R16X_ZERO_DST(zdone, zloop)     \
-	VPBROADCASTD r16xOnes<>(SB), Y14
-
-// Q80X_ABS sets Y0…Y7 to |q| of half h.
-#define Q80X_ABS(h)                 \
-	VPABSB (32*(h))(SI), Y0     \
-	VPABSB (64+32*(h))(SI), Y1  \
-	VPABSB (128+32*(h))(SI), Y2 \
-	VPABSB (192+32*(h))(SI), Y3 \
-	VPABSB (256+32*(h))(SI), Y4 \
-	VPABSB (320+32*(h))(SI), Y5 \
-	VPABSB (384+32*(h))(SI), Y6 \
-	VPABSB (448+32*(h))(SI), Y7
-
-// func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
-TEXT ·r16GemmQ8_0AVX2(SB), NOSPLIT, $0-64
-	Q80X_SETUP(8, q80xZeroed, q80xZero)
-
-q80xBlock:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1088(SI)
-	PREFETCHT0 1152(SI)
-	PREFETCHT0 1216(SI)
-	PREFETCHT0 1280(SI)
-	PREFETCHT0 1344(SI)
-	PREFETCHT0 1408(SI)
-	PREFETCHT0 1472(SI)
-	PREFETCHT0 64(R8)
-	VCVTPH2PS (R8), Y15
-	Q80X_ABS(0)
-	X80_COLS(Q80X_COL, 0, q80xC0, q80xO0, q80xD0)
-	VCVTPH2PS 16(R8), Y15
-	Q80X_ABS(1)
-	X80_COLS(Q80X_COL, 1, q80xC1, q80xO1, q80xD1)
-	ADDQ $512, SI
-	ADDQ $32, R8
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  q80xBlock
-	VZEROUPPER
-	RET
-
-// Q40X_LOAD sets Y0…Y3 to the low nibbles of half h, Y4…Y7 to the high
-// ones. Uses Y13.
-#define Q40X_LOAD(h)                   \
-	VPBROADCASTD r16x0f<>(SB), Y13 \
-	VMOVDQU (32*(h))(SI), Y4       \
-	VMOVDQU (64+32*(h))(SI), Y5    \
-	VMOVDQU (128+32*(h))(SI), Y6   \
-	VMOVDQU (192+32*(h))(SI), Y7   \
-	VPAND   Y13, Y4, Y0            \
-	VPAND   Y13, Y5, Y1            \
-	VPAND   Y13, Y6, Y2            \
-	VPAND   Y13, Y7, Y3            \
-	VPSRLW  $4, Y4, Y4             \
-	VPSRLW  $4, Y5, Y5             \
-	VPSRLW  $4, Y6, Y6             \
-	VPSRLW  $4, Y7, Y7             \
-	VPAND   Y13, Y4, Y4            \
-	VPAND   Y13, Y5, Y5            \
-	VPAND   Y13, Y6, Y6            \
-	VPAND   Y13, Y7, Y7
-
-// func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
-TEXT ·r16GemmQ4_0AVX2(SB), NOSPLIT, $0-64
-	Q80X_SETUP(4, q40xZeroed, q40xZero)
-
-q40xBlock:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 576(SI)
-	PREFETCHT0 640(SI)
-	PREFETCHT0 704(SI)
-	PREFETCHT0 64(R8)
-	VCVTPH2PS (R8), Y15
-	Q40X_LOAD(0)
-	X80_COLS(Q40X_COL, 0, q40xC0, q40xO0, q40xD0)
-	VCVTPH2PS 16(R8), Y15
-	Q40X_LOAD(1)
-	X80_COLS(Q40X_COL, 1, q40xC1, q40xO1, q40xD1)
-	ADDQ $256, SI
-	ADDQ $32, R8
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  q40xBlock
-	VZEROUPPER
-	RET
-
 // ---- q5_K and q6_K: sums over fewer words ----
 
 // KQX_DOT2 sets acc (int16 pairs) to the products of w0, w1 with the
@@ -1320,75 +1131,205 @@ q4kvBlock:
 	VZEROUPPER
 	RET
 
-// ---- q8_0 and q4_0 with AVX-VNNI ----
+// ---- q8_0 and q4_0 ----
 //
-// As the AVX-512 VNNI kernels of repack_amd64.s, on ymm registers: the
-// weights become unsigned bytes u = q + m (q8_0: q XOR 0x80, m = 128;
-// q4_0: the nibbles, m = 8) in Y0…Y7, once per block and half; per column
-// and half, VPDPBUSD of u with the column's broadcast quants sums the
-// products in int32 (two chains), and m·Σy (VPDPBUSD of the bytes m, Y14,
-// with the column's 32 quants, and a shuffle-and-add network that leaves
-// the total in every lane) is subtracted. Then as in the AVX2 kernels.
-// Column a of a loop iteration uses Y8, Y9, Y10, column b Y11, Y12, Y13.
+// The rows' d (fp16, after the words of all blocks) are converted per
+// block and half (Y15). Per block, a first pass over the columns writes
+// each column's d_y (float) and m·Σy (the column's 32 quants summed by
+// VPMADDUBSW of the bytes 1, VPMADDWD by ones and a shuffle-and-add
+// network that leaves the total in every lane, shifted left by log2 m)
+// to a table on the stack (64 bytes per column: m·Σy at 0, d_y at 32; at
+// most r16MaxCols columns); q8_0's AVX2 kernel needs no m·Σy and converts
+// d_y itself. Per column and half, the block's int32 sums less m·Σy go to
+// float, times the rows' d and d_y into dst.
+//
+// q8_0 (AVX2): words g = 0…7 are quants 4g…4g+3; Y0…Y7 = |q|, and each
+// column's broadcast takes q's sign from the strip (VPSIGNB from memory),
+// then VPMADDUBSW and VPMADDWD by ones word by word (no m·Σy).
+// q4_0 (AVX2): words g = 0…3 hold nibble bytes 4g…4g+3 (low nibbles:
+// quants 4g…, high: 16 + 4g…); Y0…Y3 = low nibbles, Y4…Y7 = high, so that
+// Y(i) meets activations 4i…4i+3 as in q8_0; u = q + 8 ≤ 15 sums over all
+// eight in int16, less 8·Σy.
+// With AVX-VNNI (VPDPBUSD_Y, see above): the weights are unsigned bytes
+// u = q + m (q8_0: q XOR 0x80, m = 128; q4_0: the nibbles, m = 8), and
+// VPDPBUSD sums u·y in int32 (two chains), less m·Σy.
+//
+// Registers as in the header, except: R8 the column's table entry, the
+// rows' d of the block found through X80_DPTR(SP), BX column b's dst;
+// column a uses Y8 (scratch), Y9 (sums), Y10 (d_y), column b Y11, Y12,
+// Y13; Y14 int16 ones (AVX2), or the bytes 0x80 while q8_0's weights
+// are loaded and then the broadcasts (AVX-VNNI).
 
-// XV_COL adds half h of the block of the column at yp to its outputs at
-// dp; a, b, t (numbers an, bn, tn; xt, xb the xmm of t and b) scratch.
-#define XV_COL(h, yp, dp, a, an, b, bn, t, tn, xb)  \
-	VPXOR   a, a, a                             \
-	VPXOR   b, b, b                             \
-	VPBROADCASTD 2(yp), t                       \
-	VPDPBUSD_Y(tn, 0, an)                       \
-	VPBROADCASTD 6(yp), t                       \
-	VPDPBUSD_Y(tn, 1, bn)                       \
-	VPBROADCASTD 10(yp), t                      \
-	VPDPBUSD_Y(tn, 2, an)                       \
-	VPBROADCASTD 14(yp), t                      \
-	VPDPBUSD_Y(tn, 3, bn)                       \
-	VPBROADCASTD 18(yp), t                      \
-	VPDPBUSD_Y(tn, 4, an)                       \
-	VPBROADCASTD 22(yp), t                      \
-	VPDPBUSD_Y(tn, 5, bn)                       \
-	VPBROADCASTD 26(yp), t                      \
-	VPDPBUSD_Y(tn, 6, an)                       \
-	VPBROADCASTD 30(yp), t                      \
-	VPDPBUSD_Y(tn, 7, bn)                       \
-	VPADDD  b, a, a                             \
-	VMOVDQU 2(yp), t                            \
-	VPXOR   b, b, b                             \
-	VPDPBUSD_Y(tn, 14, bn)                      \
-	VPSHUFD $0x4e, b, t                         \
-	VPADDD  t, b, b                             \
-	VPSHUFD $0xb1, b, t                         \
-	VPADDD  t, b, b                             \
-	VPERM2I128 $0x01, b, b, t                   \
-	VPADDD  t, b, b                             \
-	VPSUBD  b, a, a                             \
-	Q80X_OUT(h, yp, dp, a, xb, b)
+#define X80_DPTR 4096
 
-// XV_COLS runs half h over all columns, two at a time.
-#define XV_COLS(h, loop, one, done)                           \
-	MOVQ DI, R12                                          \
-	MOVQ DX, R13                                          \
-	MOVQ R11, R14                                         \
-	SUBQ $2, R14                                          \
-	JB   one                                              \
-loop:                                                         \
-	LEAQ (R12)(R9*1), AX                                  \
-	LEAQ (R13)(R10*1), BX                                 \
-	XV_COL(h, R12, R13, Y8, 8, Y9, 9, Y10, 10, X9)        \
-	XV_COL(h, AX, BX, Y11, 11, Y12, 12, Y13, 13, X12)     \
-	LEAQ (R12)(R9*2), R12                                 \
-	LEAQ (R13)(R10*2), R13                                \
-	SUBQ $2, R14                                          \
-	JAE  loop                                             \
-one:                                                          \
-	CMPQ R14, $-1                                         \
-	JNE  done                                             \
-	XV_COL(h, R12, R13, Y8, 8, Y9, 9, Y10, 10, X9)        \
+DATA r16x01<>+0(SB)/4, $0x01010101
+GLOBL r16x01<>(SB), RODATA|NOPTR, $4
+DATA r16x80<>+0(SB)/4, $0x80808080
+GLOBL r16x80<>(SB), RODATA|NOPTR, $4
+
+// X80_PREP writes the column table of the block (m = 1 << shift). Uses
+// Y8…Y11.
+#define X80_PREP(shift, loop)             \
+	MOVQ DI, R12                      \
+	MOVQ SP, R8                       \
+	MOVQ R11, R14                     \
+	VPBROADCASTD r16x01<>(SB), Y10    \
+	VPBROADCASTD r16xOnes<>(SB), Y11  \
+loop:                                     \
+	VPBROADCASTW (R12), X9            \
+	VCVTPH2PS X9, Y9                  \
+	VMOVSS  X9, 32(R8)                \
+	VPMADDUBSW 2(R12), Y10, Y8        \
+	VPMADDWD Y11, Y8, Y8              \
+	VPSHUFD $0x4e, Y8, Y9             \
+	VPADDD  Y9, Y8, Y8                \
+	VPSHUFD $0xb1, Y8, Y9             \
+	VPADDD  Y9, Y8, Y8                \
+	VPERM2I128 $0x01, Y8, Y8, Y9      \
+	VPADDD  Y9, Y8, Y8                \
+	VPSLLD  $(shift), Y8, Y8          \
+	VMOVDQU Y8, (R8)                  \
+	ADDQ R9, R12                      \
+	ADDQ $64, R8                      \
+	DECQ R14                          \
+	JNZ  loop
+
+// X80_OUT adds acc (int32 sums of half h of a column, less m·Σy) times
+// the rows' d (Y15) and the column's d_y (table entry toff(R8)) to its
+// outputs at dp.
+#define X80_OUT(h, toff, dp, acc, dy)      \
+	VCVTDQ2PS acc, acc                 \
+	VMULPS  Y15, acc, acc              \
+	VBROADCASTSS ((toff)+32)(R8), dy   \
+	VFMADD213PS (32*(h))(dp), dy, acc  \
+	VMOVUPS acc, (32*(h))(dp)
+
+// Q80X_WORD adds word g (weights w, signs at strip offset off) of the
+// column at yp to acc.
+#define Q80X_WORD(g, off, w, yp, acc, t) \
+	VPBROADCASTD (2+4*(g))(yp), t    \
+	VPSIGNB (off)(SI), t, t          \
+	VPMADDUBSW t, w, t               \
+	VPMADDWD Y14, t, t               \
+	VPADDD  t, acc, acc
+
+// Q80X_COL adds half h of the block of the column at yp to its outputs
+// at dp (d_y converted here: q8_0's AVX2 kernel has no column table);
+// acc, t, dy (xdy its xmm) scratch, an, tn, toff unused.
+#define Q80X_COL(h, yp, toff, dp, acc, an, t, tn, dy, xdy) \
+	VPBROADCASTD 2(yp), t                    \
+	VPSIGNB (32*(h))(SI), t, t               \
+	VPMADDUBSW t, Y0, t                      \
+	VPMADDWD Y14, t, acc                     \
+	Q80X_WORD(1, 64+32*(h), Y1, yp, acc, t)  \
+	Q80X_WORD(2, 128+32*(h), Y2, yp, acc, t) \
+	Q80X_WORD(3, 192+32*(h), Y3, yp, acc, t) \
+	Q80X_WORD(4, 256+32*(h), Y4, yp, acc, t) \
+	Q80X_WORD(5, 320+32*(h), Y5, yp, acc, t) \
+	Q80X_WORD(6, 384+32*(h), Y6, yp, acc, t) \
+	Q80X_WORD(7, 448+32*(h), Y7, yp, acc, t) \
+	VPBROADCASTW (yp), xdy                   \
+	VCVTPH2PS xdy, dy                        \
+	VCVTDQ2PS acc, acc                       \
+	VMULPS  Y15, acc, acc                    \
+	VFMADD213PS (32*(h))(dp), dy, acc        \
+	VMOVUPS acc, (32*(h))(dp)
+
+// Q40X_COL adds half h of the q4_0 block of the column at yp (table
+// entry toff(R8)) to its outputs at dp; acc, t, dy scratch.
+#define Q40X_COL(h, yp, toff, dp, acc, an, t, tn, dy, xdy) \
+	KQX_DOT8(yp, 2, acc, t)               \
+	VPMADDWD Y14, acc, acc                \
+	VPSUBD  (toff)(R8), acc, acc          \
+	X80_OUT(h, toff, dp, acc, dy)
+
+// XV_COL is Q80X_COL with AVX-VNNI (q8_0 and q4_0): a, b (numbers an,
+// bn) the two chains, Y14 the broadcasts (t, xt unused).
+#define XV_COL(h, yp, toff, dp, a, an, b, bn, t, xt) \
+	VPXOR   a, a, a                           \
+	VPXOR   b, b, b                           \
+	VPBROADCASTD 2(yp), Y14                  \
+	VPDPBUSD_Y(14, 0, an)                     \
+	VPBROADCASTD 6(yp), Y14                  \
+	VPDPBUSD_Y(14, 1, bn)                     \
+	VPBROADCASTD 10(yp), Y14                 \
+	VPDPBUSD_Y(14, 2, an)                     \
+	VPBROADCASTD 14(yp), Y14                 \
+	VPDPBUSD_Y(14, 3, bn)                     \
+	VPBROADCASTD 18(yp), Y14                 \
+	VPDPBUSD_Y(14, 4, an)                     \
+	VPBROADCASTD 22(yp), Y14                 \
+	VPDPBUSD_Y(14, 5, bn)                     \
+	VPBROADCASTD 26(yp), Y14                 \
+	VPDPBUSD_Y(14, 6, an)                     \
+	VPBROADCASTD 30(yp), Y14                 \
+	VPDPBUSD_Y(14, 7, bn)                     \
+	VPADDD  b, a, a                           \
+	VPSUBD  (toff)(R8), a, a                  \
+	X80_OUT(h, toff, dp, a, b)
+
+// X80_COLS runs half h over all columns with col (Q80X_COL, Q40X_COL or
+// XV_COL), two at a time.
+#define X80_COLS(col, h, loop, one, done)                 \
+	MOVQ DI, R12                                      \
+	MOVQ DX, R13                                      \
+	MOVQ SP, R8                                       \
+	MOVQ R11, R14                                     \
+	SUBQ $2, R14                                      \
+	JB   one                                          \
+loop:                                                     \
+	LEAQ (R12)(R9*1), AX                              \
+	LEAQ (R13)(R10*1), BX                             \
+	col(h, R12, 0, R13, Y9, 9, Y8, 8, Y10, X10)       \
+	col(h, AX, 64, BX, Y12, 12, Y11, 11, Y13, X13)    \
+	LEAQ (R12)(R9*2), R12                             \
+	LEAQ (R13)(R10*2), R13                            \
+	ADDQ $128, R8                                     \
+	SUBQ $2, R14                                      \
+	JAE  loop                                         \
+one:                                                      \
+	CMPQ R14, $-1                                     \
+	JNE  done                                         \
+	col(h, R12, 0, R13, Y9, 9, Y8, 8, Y10, X10)       \
 done:
 
-// Q80V_LOAD sets Y0…Y7 to q XOR 0x80 of half h (Y14 = 0x80 bytes).
+// X80_SETUP loads the arguments of a q8_0/q4_0 kernel (words per block:
+// words), keeps the rows' d pointer at X80_DPTR(SP) and zeroes dst unless
+// accumulating.
+#define X80_SETUP(words, zdone, zloop)  \
+	R16X_ARGS                       \
+	IMUL3Q $(64*(words)), CX, R8    \
+	ADDQ SI, R8                     \
+	MOVQ R8, X80_DPTR(SP)           \
+	R16X_ZERO_DST(zdone, zloop)
+
+// X80_D sets Y15 to the rows' d of half h and, after the last half,
+// moves on to the next block's.
+#define X80_D(h)                   \
+	MOVQ X80_DPTR(SP), R8      \
+	VCVTPH2PS (16*(h))(R8), Y15
+
+#define X80_NEXT(words, loop)             \
+	ADDQ $32, X80_DPTR(SP)            \
+	ADDQ $(64*(words)), SI            \
+	ADDQ $34, DI                      \
+	DECQ CX                           \
+	JNZ  loop
+
+// Q80X_ABS sets Y0…Y7 to |q| of half h.
+#define Q80X_ABS(h)                 \
+	VPABSB (32*(h))(SI), Y0     \
+	VPABSB (64+32*(h))(SI), Y1  \
+	VPABSB (128+32*(h))(SI), Y2 \
+	VPABSB (192+32*(h))(SI), Y3 \
+	VPABSB (256+32*(h))(SI), Y4 \
+	VPABSB (320+32*(h))(SI), Y5 \
+	VPABSB (384+32*(h))(SI), Y6 \
+	VPABSB (448+32*(h))(SI), Y7
+
+// Q80V_LOAD sets Y0…Y7 to q XOR 0x80 of half h, Y14 to the bytes 0x80.
 #define Q80V_LOAD(h)                       \
+	VPBROADCASTD r16x80<>(SB), Y14     \
 	VPXOR (32*(h))(SI), Y14, Y0        \
 	VPXOR (64+32*(h))(SI), Y14, Y1     \
 	VPXOR (128+32*(h))(SI), Y14, Y2    \
@@ -1398,65 +1339,111 @@ done:
 	VPXOR (384+32*(h))(SI), Y14, Y6    \
 	VPXOR (448+32*(h))(SI), Y14, Y7
 
-DATA r16x80<>+0(SB)/4, $0x80808080
-GLOBL r16x80<>(SB), RODATA|NOPTR, $4
+// Q40X_LOAD sets Y0…Y3 to the low nibbles of half h, Y4…Y7 to the high
+// ones. Uses Y13.
+#define Q40X_LOAD(h)                   \
+	VPBROADCASTD r16x0f<>(SB), Y13 \
+	VMOVDQU (32*(h))(SI), Y4       \
+	VMOVDQU (64+32*(h))(SI), Y5    \
+	VMOVDQU (128+32*(h))(SI), Y6   \
+	VMOVDQU (192+32*(h))(SI), Y7   \
+	VPAND   Y13, Y4, Y0            \
+	VPAND   Y13, Y5, Y1            \
+	VPAND   Y13, Y6, Y2            \
+	VPAND   Y13, Y7, Y3            \
+	VPSRLW  $4, Y4, Y4             \
+	VPSRLW  $4, Y5, Y5             \
+	VPSRLW  $4, Y6, Y6             \
+	VPSRLW  $4, Y7, Y7             \
+	VPAND   Y13, Y4, Y4            \
+	VPAND   Y13, Y5, Y5            \
+	VPAND   Y13, Y6, Y6            \
+	VPAND   Y13, Y7, Y7
+
+#define Q80X_PREFETCH              \
+	PREFETCHT0 1024(SI)        \
+	PREFETCHT0 1088(SI)        \
+	PREFETCHT0 1152(SI)        \
+	PREFETCHT0 1216(SI)        \
+	PREFETCHT0 1280(SI)        \
+	PREFETCHT0 1344(SI)        \
+	PREFETCHT0 1408(SI)        \
+	PREFETCHT0 1472(SI)        \
+	PREFETCHT0 64(R8)
+
+#define Q40X_PREFETCH              \
+	PREFETCHT0 512(SI)         \
+	PREFETCHT0 576(SI)         \
+	PREFETCHT0 640(SI)         \
+	PREFETCHT0 704(SI)         \
+	PREFETCHT0 64(R8)
+
+// func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ8_0AVX2(SB), 0, $4104-64
+	X80_SETUP(8, q80xZeroed, q80xZero)
+
+q80xBlock:
+	VPBROADCASTD r16xOnes<>(SB), Y14
+	X80_D(0)
+	Q80X_PREFETCH
+	Q80X_ABS(0)
+	X80_COLS(Q80X_COL, 0, q80xC0, q80xO0, q80xD0)
+	X80_D(1)
+	Q80X_ABS(1)
+	X80_COLS(Q80X_COL, 1, q80xC1, q80xO1, q80xD1)
+	X80_NEXT(8, q80xBlock)
+	VZEROUPPER
+	RET
+
+// func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4_0AVX2(SB), 0, $4104-64
+	X80_SETUP(4, q40xZeroed, q40xZero)
+
+q40xBlock:
+	X80_PREP(3, q40xPrep)
+	VPBROADCASTD r16xOnes<>(SB), Y14
+	X80_D(0)
+	Q40X_PREFETCH
+	Q40X_LOAD(0)
+	X80_COLS(Q40X_COL, 0, q40xC0, q40xO0, q40xD0)
+	X80_D(1)
+	Q40X_LOAD(1)
+	X80_COLS(Q40X_COL, 1, q40xC1, q40xO1, q40xD1)
+	X80_NEXT(4, q40xBlock)
+	VZEROUPPER
+	RET
 
 // func r16GemmQ8_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
-TEXT ·r16GemmQ8_0AVXVNNI(SB), NOSPLIT, $0-64
-	R16X_ARGS
-	IMUL3Q $(64*8), CX, R8
-	ADDQ SI, R8
-	R16X_ZERO_DST(q80vZeroed, q80vZero)
-	VPBROADCASTD r16x80<>(SB), Y14
+TEXT ·r16GemmQ8_0AVXVNNI(SB), 0, $4104-64
+	X80_SETUP(8, q80vZeroed, q80vZero)
 
 q80vBlock:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1088(SI)
-	PREFETCHT0 1152(SI)
-	PREFETCHT0 1216(SI)
-	PREFETCHT0 1280(SI)
-	PREFETCHT0 1344(SI)
-	PREFETCHT0 1408(SI)
-	PREFETCHT0 1472(SI)
-	PREFETCHT0 64(R8)
-	VCVTPH2PS (R8), Y15
+	X80_PREP(7, q80vPrep)
+	X80_D(0)
+	Q80X_PREFETCH
 	Q80V_LOAD(0)
-	XV_COLS(0, q80vC0, q80vO0, q80vD0)
-	VCVTPH2PS 16(R8), Y15
+	X80_COLS(XV_COL, 0, q80vC0, q80vO0, q80vD0)
+	X80_D(1)
 	Q80V_LOAD(1)
-	XV_COLS(1, q80vC1, q80vO1, q80vD1)
-	ADDQ $512, SI
-	ADDQ $32, R8
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  q80vBlock
+	X80_COLS(XV_COL, 1, q80vC1, q80vO1, q80vD1)
+	X80_NEXT(8, q80vBlock)
 	VZEROUPPER
 	RET
 
 // func r16GemmQ4_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
-TEXT ·r16GemmQ4_0AVXVNNI(SB), NOSPLIT, $0-64
-	R16X_ARGS
-	IMUL3Q $(64*4), CX, R8
-	ADDQ SI, R8
-	R16X_ZERO_DST(q40vZeroed, q40vZero)
+TEXT ·r16GemmQ4_0AVXVNNI(SB), 0, $4104-64
+	X80_SETUP(4, q40vZeroed, q40vZero)
 
 q40vBlock:
-	PREFETCHT0 512(SI)
-	PREFETCHT0 576(SI)
-	PREFETCHT0 640(SI)
-	PREFETCHT0 704(SI)
-	PREFETCHT0 64(R8)
-	VCVTPH2PS (R8), Y15
+	X80_PREP(3, q40vPrep)
+	X80_D(0)
+	Q40X_PREFETCH
 	Q40X_LOAD(0)
-	VPBROADCASTD r16x08<>(SB), Y14
-	XV_COLS(0, q40vC0, q40vO0, q40vD0)
-	VCVTPH2PS 16(R8), Y15
+	X80_COLS(XV_COL, 0, q40vC0, q40vO0, q40vD0)
+	X80_D(1)
 	Q40X_LOAD(1)
-	XV_COLS(1, q40vC1, q40vO1, q40vD1)
-	ADDQ $256, SI
-	ADDQ $32, R8
-	ADDQ $34, DI
-	DECQ CX
-	JNZ  q40vBlock
+	X80_COLS(XV_COL, 1, q40vC1, q40vO1, q40vD1)
+	X80_NEXT(4, q40vBlock)
 	VZEROUPPER
 	RET
+
