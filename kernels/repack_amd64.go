@@ -61,10 +61,13 @@ func r16GemmQ8_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, 
 func r16GemmQ4_0AVX2(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
 // The AVX-VNNI strip kernels (VEX VPDPBUSD on ymm registers), same
-// contract: q4_K, q8_0 and q4_0, at most r16MaxCols columns.
+// contract: q4_K, q5_K, q8_0 and q4_0, at most r16MaxCols columns.
 //
 //go:noescape
 func r16GemmQ4KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ5KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
 
 //go:noescape
 func r16GemmQ8_0AVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -112,7 +115,7 @@ var r16AVX2Types = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q
 
 // r16AVXVNNITypes are the types with an AVX-VNNI strip kernel (the others
 // run their AVX2 kernel at that level).
-var r16AVXVNNITypes = map[quant.Type]bool{quant.Q4K: true, quant.Q8_0: true, quant.Q4_0: true}
+var r16AVXVNNITypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q8_0: true, quant.Q4_0: true}
 
 // r16AVX2All says whether every repackable type has an AVX2 kernel.
 func r16AVX2All() bool {
@@ -369,7 +372,11 @@ func r16GemmX86(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 					r16GemmQ4KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
 				}
 			case quant.Q5K:
-				r16GemmQ5KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+				if avxVNNI {
+					r16GemmQ5KAVXVNNI(w, nb, yc, yStride, n, dc, dstStride, acc)
+				} else {
+					r16GemmQ5KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
+				}
 			default:
 				r16GemmQ6KAVX2(w, nb, yc, yStride, n, dc, dstStride, acc)
 			}

@@ -1447,3 +1447,54 @@ q40vBlock:
 	VZEROUPPER
 	RET
 
+
+// ---- q5_K with AVX-VNNI ----
+//
+// r16GemmQ5KAVX2's unpacking with r16GemmQ4KAVXVNNI's sums (u ≤ 31 needs
+// no int16 limit with VPDPBUSD).
+
+#define Q5KV_PASS(j, h, p, s, sh, loop, one, done) \
+	Q5KX_LOAD(j, h, p, sh)                     \
+	KQV_COLS(s, h, loop, one, done)
+
+// func r16GemmQ5KAVXVNNI(w *byte, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ5KAVXVNNI(SB), 0, $5280-64
+	R16X_ARGS
+	LEAQ 31(SP), BX
+	ANDQ $~31, BX
+	R16X_ZERO_DST(q5kvZeroed, q5kvZero)
+	KQX_ZERO_SUMS(q5kvZeroSums)
+	VPBROADCASTD r16x0f<>(SB), Y15
+
+q5kvBlock:
+	PREFETCHT0 (2*44*64)(SI)
+	PREFETCHT0 (2*44*64+64)(SI)
+	PREFETCHT0 (2*44*64+128)(SI)
+	PREFETCHT0 (2*44*64+192)(SI)
+	KQX_DMIN(0)
+	KQX_DMIN(1)
+	KQV_SCALES(0)
+	KQV_SCALES(1)
+	Q5KV_PASS(0, 0, 0, 0, VPSLLW $4, q5kvC0, q5kvO0, q5kvD0)
+	Q5KV_PASS(0, 0, 1, 1, VPSLLW $3, q5kvC1, q5kvO1, q5kvD1)
+	Q5KV_PASS(1, 0, 0, 2, VPSLLW $2, q5kvC2, q5kvO2, q5kvD2)
+	Q5KV_PASS(1, 0, 1, 3, VPSLLW $1, q5kvC3, q5kvO3, q5kvD3)
+	Q5KV_PASS(2, 0, 0, 4, VPSLLW $0, q5kvC4, q5kvO4, q5kvD4)
+	Q5KV_PASS(2, 0, 1, 5, VPSRLW $1, q5kvC5, q5kvO5, q5kvD5)
+	Q5KV_PASS(3, 0, 0, 6, VPSRLW $2, q5kvC6, q5kvO6, q5kvD6)
+	Q5KV_PASS(3, 0, 1, 7, VPSRLW $3, q5kvC7, q5kvO7, q5kvD7)
+	Q5KV_PASS(0, 1, 0, 0, VPSLLW $4, q5kvC8, q5kvO8, q5kvD8)
+	Q5KV_PASS(0, 1, 1, 1, VPSLLW $3, q5kvC9, q5kvO9, q5kvD9)
+	Q5KV_PASS(1, 1, 0, 2, VPSLLW $2, q5kvC10, q5kvO10, q5kvD10)
+	Q5KV_PASS(1, 1, 1, 3, VPSLLW $1, q5kvC11, q5kvO11, q5kvD11)
+	Q5KV_PASS(2, 1, 0, 4, VPSLLW $0, q5kvC12, q5kvO12, q5kvD12)
+	Q5KV_PASS(2, 1, 1, 5, VPSRLW $1, q5kvC13, q5kvO13, q5kvD13)
+	Q5KV_PASS(3, 1, 0, 6, VPSRLW $2, q5kvC14, q5kvO14, q5kvD14)
+	Q5KV_PASS(3, 1, 1, 7, VPSRLW $3, q5kvC15, q5kvO15, q5kvD15)
+	KQV_FINISH(q5kvFinish)
+	ADDQ $(44*64), SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q5kvBlock
+	VZEROUPPER
+	RET
