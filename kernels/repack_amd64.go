@@ -9,8 +9,9 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// Assembly in repack_amd64.s (the packer, q8_0 and q4_0) and
-// repack_kquant_amd64.s (q4_K, q5_K, q6_K).
+// Assembly in repack_amd64.s (the AVX-512 packer, q8_0 and q4_0),
+// repack_kquant_amd64.s (q4_K, q5_K, q6_K) and repack_avx2_amd64.s (the
+// AVX2 packer and kernels, and the AVX-VNNI kernels).
 
 // r16PackAVX512 writes the strip of the 16 rows at src (srcStride bytes
 // apart, nb blocks of blockBytes each): the dwords words from byte dwordOff
@@ -144,16 +145,16 @@ const (
 var (
 	r16KernelLevel = func() r16Level {
 		switch {
-		case hasVNNI && r16ForceAVX2 == "":
+		case hasVNNI && r16Force == "":
 			return r16LevelAVX512
-		case hasAVXVNNI && r16ForceAVX2 != "avx2":
+		case hasAVXVNNI && r16Force != "avx2":
 			return r16LevelAVXVNNI
 		}
 		return r16LevelAVX2
 	}()
 	r16PackLevel = func() r16Level {
 		switch {
-		case hasAVX512 && r16ForceAVX2 == "":
+		case hasAVX512 && r16Force == "":
 			return r16LevelAVX512
 		case hasAVX2:
 			return r16LevelAVX2
@@ -162,13 +163,13 @@ var (
 	}()
 )
 
-// r16ForceAVX2, when set at link time (go build
-// -ldflags=-X=github.com/gollm/gollm/kernels.r16ForceAVX2=avx2), makes the
+// r16Force, when set at link time (go build
+// -ldflags=-X=github.com/gollm/gollm/kernels.r16Force=avx2), makes the
 // r16 kernels and packer run at the AVX2 level on a CPU with AVX-512, to
-// measure what AVX2-only CPUs get from them (any other value: AVX-VNNI
-// where the CPU has it, as on Intel's desktop CPUs). The other kernels
-// keep their own choices. It is for measurements only.
-var r16ForceAVX2 string
+// measure what AVX2-only CPUs get from them; any other value picks the
+// AVX-VNNI kernels where the CPU has them, as on Intel's desktop CPUs.
+// The other kernels keep their own choices. It is for measurements only.
+var r16Force string
 
 // r16AsmType says whether type t has an assembly strip kernel on this
 // CPU (that r16Gemm runs).

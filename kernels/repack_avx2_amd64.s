@@ -3,11 +3,13 @@
 #include "textflag.h"
 
 // AVX2 strip kernels on the r16 layout (repack.go), for CPUs without
-// AVX-512 VNNI. Same contract as the VNNI kernels of repack_amd64.s and
-// repack_kquant_amd64.s: for c < cols and r < 16, dst[c·dstStride + r]
-// gets (accumulate = 0) or adds row r of the strip at w (nb ≥ 1 blocks) ·
-// the activation column at y + c·yStride; cols ≥ 1 (at most r16MaxCols
-// for the k-quants, whose per-column sums live on the stack).
+// AVX-512 VNNI, the AVX2 packer, and AVX-VNNI variants of the q4_K, q5_K,
+// q8_0 and q4_0 kernels for CPUs that have VPDPBUSD on ymm registers
+// without AVX-512 (Intel from Alder Lake on). Same contract as the VNNI
+// kernels of repack_amd64.s and repack_kquant_amd64.s: for c < cols and
+// r < 16, dst[c·dstStride + r] gets (accumulate = 0) or adds row r of the
+// strip at w (nb ≥ 1 blocks) · the activation column at y + c·yStride;
+// 1 ≤ cols ≤ r16MaxCols (per-column sums and tables live on the stack).
 //
 // A word of the sixteen rows is 64 bytes: two ymm registers, rows 0…7 in
 // the low 32 bytes ("half 0") and rows 8…15 in the high ("half 1"). The
@@ -32,19 +34,25 @@
 //
 // Everything per row stays in its lane, as in the VNNI kernels: the
 // weights are unpacked into registers once per block and half and serve
-// every column; nothing is summed across lanes.
+// every column; nothing is summed across lanes. Per 32 products the AVX2
+// kernels spend a broadcast load, VPMADDUBSW and VPADDW (q8_0: VPSIGNB,
+// VPMADDUBSW, VPMADDWD, VPADDD), the AVX-VNNI ones a broadcast load and
+// VPDPBUSD; the rest (scales, sums, outputs) is per sub-block or block.
 //
 // Register budget (16 ymm), in the column loops:
 //	Y0…Y7   eight weight words of one half (unpacked, unsigned)
-//	Y8…Y13  per-column scratch: two columns at a time, broadcast/product
-//	        and accumulator each (q8_0, q4_0: and the column's d_y)
-//	Y14     constant: int16 ones (q8_0, q4_0)
-//	Y15     constant: 0x0f bytes (unpacking), rows' d (q8_0, q4_0)
+//	Y8…Y13  per-column scratch: two columns at a time, three registers
+//	        each (broadcast/product, int16 and int32 accumulators, or
+//	        the two VPDPBUSD chains and d_y)
+//	Y14     int16 ones (q8_0, q4_0), the 0x10/0x30 masks while q5_K and
+//	        q6_K unpack, the broadcast of the AVX-VNNI kernels
+//	Y15     0x0f bytes (k-quants), the rows' d of the half (q8_0, q4_0)
 // General registers (all kernels):
 //	SI the block's words, DI column 0's block, R9 yStride, DX dst,
 //	R10 4·dstStride, R11 cols, CX blocks left, BX stack area (32-byte
-//	aligned), R12 column a, AX column b, R13 column's dst or sums,
-//	R14 columns left, R8 scratch
+//	aligned; q8_0/q4_0: column b's dst), R12 column a, AX column b,
+//	R13 column a's dst or sums, R8 column b's sums or table entry,
+//	R14 columns left
 
 DATA r16x0f<>+0(SB)/4, $0x0f0f0f0f
 GLOBL r16x0f<>(SB), RODATA|NOPTR, $4
