@@ -22,10 +22,12 @@
 // Prompt processing runs on row-interleaved weights ("r16", repack.go):
 // sixteen rows transposed by 32-bit words, so that one AVX-512 VNNI
 // instruction multiplies four weights of each of sixteen rows with four
-// broadcast activation bytes, and a block's weights, unpacked once, serve
-// every column. Repack makes such a RepackedMatrix at load time (same
-// size as the plain rows; CanRepack says where it applies: q4_K, q5_K,
-// q6_K, q8_0, q4_0 on AVX-512 VNNI), and MatMulRowsRepacked and
+// broadcast activation bytes (two AVX2 or AVX-VNNI registers of eight
+// rows, or four NEON registers of four rows with SDOT), and a block's
+// weights, unpacked once, serve every column. Repack makes such a
+// RepackedMatrix at load time (same size as the plain rows; CanRepack says
+// where it applies: q4_K, q5_K, q6_K, q8_0, q4_0 on amd64 with AVX2 or
+// better and on arm64 with dotprod), and MatMulRowsRepacked and
 // Pool.MatMulRepacked multiply with it, one column or many. Without it,
 // MatMulRows repacks sixteen rows at a time on the fly whenever a matmul
 // has a few columns.

@@ -78,15 +78,11 @@ func r16FormatOf(t quant.Type) *r16Format {
 
 func init() {
 	for _, f := range r16Formats {
-		name := "none (plain tiles)"
-		if r16Fast && r16AsmType(f.typ) {
-			name = "avx512vnni"
-		}
 		act := quant.Q8_0
 		if f.actBytes == kqQ8KBytes {
 			act = quant.Q8K
 		}
-		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), name)
+		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), r16AsmName(f.typ))
 	}
 }
 
@@ -233,8 +229,8 @@ func (m *RepackedMatrix) Row(dst []byte, r int) error {
 
 // CanRepack reports whether Repack would repack weights of type wt with
 // rows of k elements on this CPU: the type has a row-interleaved kernel
-// here (q4_K, q5_K, q6_K, q8_0 and q4_0 on AVX-512 VNNI) and k is whole
-// blocks.
+// here (q4_K, q5_K, q6_K, q8_0 and q4_0 on amd64 with AVX2, AVX-VNNI or
+// AVX-512 VNNI, and on arm64 with dotprod) and k is whole blocks.
 func CanRepack(wt quant.Type, k int) bool {
 	f := r16FormatOf(wt)
 	return f != nil && r16Fast && k > 0 && k%f.blockElems == 0 && CheckMatMul(wt, k) == nil

@@ -3,8 +3,6 @@
 package kernels
 
 import (
-	"fmt"
-
 	"github.com/gollm/gollm/quant"
 	"github.com/klauspost/cpuid/v2"
 )
@@ -191,17 +189,6 @@ func r16AsmName(t quant.Type) string {
 		return "avx-vnni"
 	}
 	return "avx2"
-}
-
-func init() {
-	// Overrides the names repack.go's init recorded (it knows only VNNI).
-	for _, f := range r16Formats {
-		act := quant.Q8_0
-		if f.actBytes == kqQ8KBytes {
-			act = quant.Q8K
-		}
-		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), r16AsmName(f.typ))
-	}
 }
 
 // r16PackAVX2 is r16PackAVX512 on AVX2 for words regions of whole groups

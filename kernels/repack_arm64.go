@@ -2,11 +2,7 @@
 
 package kernels
 
-import (
-	"fmt"
-
-	"github.com/gollm/gollm/quant"
-)
+import "github.com/gollm/gollm/quant"
 
 // The arm64 strip kernels of the row-interleaved layout, for CPUs with the
 // dotprod extension (SDOT): q8_0 and q4_0 in repack_arm64.s, q4_K, q5_K
@@ -99,18 +95,12 @@ var r16AsmTypes = map[quant.Type]bool{quant.Q4K: true, quant.Q5K: true, quant.Q6
 // r16AsmType says whether type t has an assembly strip kernel.
 func r16AsmType(t quant.Type) bool { return r16AsmTypes[t] }
 
-func init() {
-	// repack.go's init names the x86 kernel; name the arm64 one instead.
-	for _, f := range r16Formats {
-		if !r16Fast || !r16AsmTypes[f.typ] {
-			continue
-		}
-		act := quant.Q8_0
-		if f.actBytes == kqQ8KBytes {
-			act = quant.Q8K
-		}
-		setImpl(fmt.Sprintf("strip %v·%v (16 rows, repacked)", f.typ, act), "dotprod")
+// r16AsmName names the strip kernel r16Gemm runs for type t.
+func r16AsmName(t quant.Type) string {
+	if !r16Fast || !r16AsmTypes[t] {
+		return "none (plain tiles)"
 	}
+	return "dotprod"
 }
 
 // r16Pack packs a strip of 16 whole rows (see r16PackGeneric).

@@ -26,3 +26,5 @@ func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, ds
 }
 
 func r16AsmType(quant.Type) bool { return false }
+
+func r16AsmName(quant.Type) string { return "none (plain tiles)" }
