@@ -45,7 +45,9 @@ func (s *Server) newJob(req *http.Request, ref *store.Model, samp sampling, keep
 		return nil, err
 	}
 	j := &job{s: s, req: req, ref: ref, start: start, numPredict: samp.numPredict}
-	j.opts = gollm.GenerateOptions{Sampler: samp.params, Stop: samp.stop, Stats: &j.stats}
+	j.opts = gollm.GenerateOptions{Sampler: samp.params, Stop: samp.stop, Stats: &j.stats,
+		// num_predict -2 means "fill the context": no shift then.
+		ContextShift: samp.shift && samp.numPredict != -2, Keep: samp.keep}
 	if samp.numPredict > 0 {
 		j.opts.MaxTokens = samp.numPredict
 	}

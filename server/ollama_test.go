@@ -134,7 +134,9 @@ func TestGenerateOptions(t *testing.T) {
 	if got := gen(greedy(0)); got["response"] != "" || got["done_reason"] != "length" {
 		t.Errorf("num_predict 0: %v", got)
 	}
-	for _, n := range []int{-1, -2} {
+	// -1 goes on past a full context (Ollama shifts it; see
+	// TestOllamaEndlessGeneration), -2 stops there.
+	for _, n := range []int{-2} {
 		got := gen(greedy(n))
 		if !strings.HasPrefix(got["response"].(string), ref.GreedyText) && !strings.HasPrefix(ref.GreedyText, got["response"].(string)) {
 			t.Errorf("num_predict %d: %q", n, got["response"])

@@ -23,6 +23,11 @@ type sampling struct {
 	// numCtx is the context size asked for (0: the server's default).
 	numCtx int
 	stop   []string
+	// shift makes room when the context fills during generation (Ollama
+	// does; llama-server by default does not), keeping the first keep
+	// prompt tokens (-1: the whole prompt).
+	shift bool
+	keep  int
 }
 
 // maxStops bounds the stop strings of a request.
@@ -30,12 +35,13 @@ const maxStops = 64
 
 // ollamaSampling returns Ollama's defaults: temperature 0.8, top_k 40,
 // top_p 0.9, min_p 0, typical_p 1, repeat_penalty 1.1 over the last 64
-// tokens, no presence or frequency penalty, a random seed, num_predict -1.
+// tokens, no presence or frequency penalty, a random seed, num_predict -1,
+// and a full context shifted (num_keep 4) rather than ending the answer.
 func ollamaSampling() sampling {
 	p := gollm.DefaultSamplerParams()
 	p.Temperature, p.TopK, p.TopP, p.MinP, p.TypicalP = 0.8, 40, 0.9, 0, 1
 	p.RepeatPenalty, p.RepeatLastN = 1.1, 64
-	return sampling{params: p, numPredict: -1}
+	return sampling{params: p, numPredict: -1, shift: true, keep: 4}
 }
 
 // openAISampling returns the OpenAI API's defaults: temperature 1, top_p
@@ -53,7 +59,7 @@ func openAISampling() sampling {
 var ignoredOptions = map[string]bool{
 	"numa": true, "num_batch": true, "num_gpu": true, "main_gpu": true, "low_vram": true,
 	"f16_kv": true, "logits_all": true, "vocab_only": true, "use_mmap": true, "use_mlock": true,
-	"num_thread": true, "penalize_newline": true, "tfs_z": true, "num_keep": true, "embedding_only": true,
+	"num_thread": true, "penalize_newline": true, "tfs_z": true, "embedding_only": true,
 	"num_gqa": true, "rope_frequency_base": true, "rope_frequency_scale": true,
 }
 
@@ -90,6 +96,14 @@ func (s *sampling) applyOption(k string, v any) error {
 				return badParam("options.num_ctx", "option num_ctx must be at least 1 (got %d); leave it out for the server's default", n)
 			}
 			s.numCtx = n
+		}
+	case "num_keep":
+		var n int
+		if n, err = optInt(k, v); err == nil {
+			if n < -1 {
+				return badParam("options.num_keep", "option num_keep must be -1 (the whole prompt) or at least 0 (got %d)", n)
+			}
+			s.keep = n
 		}
 	case "num_predict":
 		var n int

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gollm/gollm/chat"
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/server/store"
 )
@@ -93,6 +94,18 @@ func readMeta(ref *store.Model, all bool) (*modelMeta, error) {
 		meta.capabilities = []string{"embedding"}
 	default:
 		meta.capabilities = []string{"completion"}
+		if meta.chatTemplate != "" {
+			// As Ollama does, from what the template renders.
+			if t, err := chat.New(meta.chatTemplate); err == nil {
+				c := t.Caps()
+				if c.Tools {
+					meta.capabilities = append(meta.capabilities, "tools")
+				}
+				if c.Thinking {
+					meta.capabilities = append(meta.capabilities, "thinking")
+				}
+			}
+		}
 		if _, ok := f.ArchGet("pooling_type"); ok {
 			meta.capabilities = append(meta.capabilities, "embedding")
 		}

@@ -422,3 +422,25 @@ func TestPromptTokensReachScript(t *testing.T) {
 		t.Errorf("reply %s", b)
 	}
 }
+
+// TestShowCapabilities: /api/show advertises tools and thinking as Ollama
+// does, from what the model's chat template renders.
+func TestShowCapabilities(t *testing.T) {
+	ts, _ := scriptedServer(t, "qwen3", "mistral-nemo")
+	for _, tc := range []struct {
+		model string
+		want  []string
+	}{
+		{"qwen3", []string{"completion", "tools", "thinking"}},
+		{"mistral-nemo", []string{"completion", "tools"}},
+		{"stories260K", []string{"completion"}},
+	} {
+		var show ShowResponse
+		if st := ts.post("/api/show", map[string]string{"model": tc.model}, &show); st != 200 {
+			t.Fatalf("%s: status %d", tc.model, st)
+		}
+		if !reflect.DeepEqual(show.Capabilities, tc.want) {
+			t.Errorf("%s: capabilities %v, want %v", tc.model, show.Capabilities, tc.want)
+		}
+	}
+}
