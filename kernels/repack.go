@@ -183,6 +183,27 @@ func r16GemmGeneric(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 	}
 }
 
+// r16Check2 is r16Check for two strips (the second stripStride bytes
+// after the first) and their 32×cols outputs.
+func r16Check2(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int) {
+	if stripStride < f.stripBytes(nb) || len(strips) < stripStride+f.stripBytes(nb) || cols > 1 && dstStride < 2*r16Rows ||
+		cols > 0 && len(dst) < (cols-1)*dstStride+2*r16Rows {
+		panic(fmt.Sprintf("kernels: r16 %v: two strips of %d blocks × %d columns do not fit their buffers", f.typ, nb, cols))
+	}
+	r16Check(f, strips, nb, y, yStride, cols, dst, dstStride)
+}
+
+// r16Gemm2Generic is the Go twin of the two-strip kernels: for c < cols
+// and r < 32, dst[c·dstStride + r] gets (or, with accumulate, adds) the
+// dot product of row r mod 16 of strip r/16 (strip 0 at strips[0:],
+// strip 1 at strips[stripStride:], nb blocks each) with activation column
+// c at y[c·yStride:].
+func r16Gemm2Generic(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
+	r16GemmGeneric(f, strips, nb, y, yStride, cols, dst, dstStride, accumulate)
+	r16GemmGeneric(f, strips[stripStride:], nb, y, yStride, cols, dst[r16Rows:], dstStride, accumulate)
+}
+
 // RepackedMatrix is a weight matrix in the row-interleaved layout of the
 // prompt-processing kernels, made by Repack. It holds the same bytes as
 // the plain matrix (its last strip padded with zero rows to 16), so a

@@ -373,3 +373,80 @@ func r16GemmX86(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 		panic("kernels: no AVX2 r16 kernel for " + f.typ.String())
 	}
 }
+
+// The two-strip kernels of repack_amd64.s: for c < cols and r < 32,
+// dst[c·dstStride + r] gets (accumulate = 0) or adds the dot product of
+// row r mod 16 of strip r/16 (strip 0 at w, strip 1 at w + stripStride,
+// nb blocks each) with the activation column at y + c·yStride. cols ≥ 1,
+// nb ≥ 1.
+//
+//go:noescape
+func r16GemmQ8_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+//go:noescape
+func r16GemmQ4_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+
+// r16X2 says whether r16Gemm2 has a two-strip kernel for type t on this
+// CPU (q8_0 and q4_0 with AVX-512 VNNI); the drivers run two strips at a
+// time only then.
+func r16X2(t quant.Type) bool {
+	return r16Fast && r16KernelLevel == r16LevelAVX512 && (t == quant.Q8_0 || t == quant.Q4_0)
+}
+
+// r16Impl2 names one implementation of a two-strip kernel (for tests
+// and benchmarks).
+type r16Impl2 struct {
+	name string
+	f    func(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool)
+}
+
+// r16Impls2 lists the two-strip kernels of type t this CPU runs, the Go
+// twin first.
+func r16Impls2(t quant.Type) []r16Impl2 {
+	impls := []r16Impl2{{"go", r16Gemm2Generic}}
+	if hasVNNI && (t == quant.Q8_0 || t == quant.Q4_0) {
+		impls = append(impls, r16Impl2{"avx512vnni", r16Gemm2VNNI})
+	}
+	return impls
+}
+
+// r16Gemm2 runs the two-strip kernel of f's type (see r16Gemm2Generic),
+// or the one-strip kernel on each strip where there is none.
+func r16Gemm2(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	if !r16X2(f.typ) {
+		r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
+		r16Gemm(f, strips, nb, y, yStride, cols, dst, dstStride, accumulate)
+		r16Gemm(f, strips[stripStride:], nb, y, yStride, cols, dst[r16Rows:], dstStride, accumulate)
+		return
+	}
+	r16Gemm2VNNI(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, accumulate)
+}
+
+// r16Gemm2VNNI checks the buffers and calls the two-strip kernel of f's
+// type.
+func r16Gemm2VNNI(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
+	if cols == 0 {
+		return
+	}
+	if nb == 0 {
+		if !accumulate {
+			for c := 0; c < cols; c++ {
+				clear(dst[c*dstStride : c*dstStride+2*r16Rows])
+			}
+		}
+		return
+	}
+	acc := 0
+	if accumulate {
+		acc = 1
+	}
+	switch f.typ {
+	case quant.Q8_0:
+		r16GemmQ8_0x2VNNI(&strips[0], stripStride, nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	case quant.Q4_0:
+		r16GemmQ4_0x2VNNI(&strips[0], stripStride, nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
+	default:
+		panic("kernels: no two-strip r16 kernel for " + f.typ.String())
+	}
+}

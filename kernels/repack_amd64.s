@@ -451,3 +451,268 @@ q40Block:
 	JNZ  q40Block
 	VZEROUPPER
 	RET
+
+// ---- Two-strip kernels for q8_0 and q4_0 weights ----
+//
+// r16GemmQ8_0x2VNNI and r16GemmQ4_0x2VNNI compute two strips (32 rows:
+// strip A at w, strip B at w + stripStride, both of nb blocks) against
+// the same columns; a column's 32 outputs are contiguous in dst (rows of
+// A, then rows of B). The algorithm is that of the one-strip kernels
+// above, Σ q·y = Σ u·y − m·Σy per block, with the work that depends on
+// the column only done once for both strips: per block the sixteen weight
+// vectors of both strips are unpacked into registers; per pair of columns
+// one VPDPBUSD of the bytes m with both columns' quants and one
+// shuffle-and-add network give each column's m·Σy, negated once and
+// spread to all lanes as the start of each strip's VPDPBUSD chain (no
+// zeroing, no subtraction afterwards); each column's d_y is converted
+// once and serves both strips. Per column and block the two chains of
+// eight VPDPBUSD (one per strip, interleaved) then go to float, times
+// their rows' d and d_y, into dst. The float operations are those of the
+// one-strip kernels, in the same order, so the results are the same bit
+// for bit.
+//
+// Registers:
+//	SI strip A's words of the block, R8 its scales; strip B's words and
+//	scales lie stripStride further (AX at block level, while the weights
+//	are loaded)
+//	DI column 0's block, R9 yStride, DX dst, R10 4·dstStride, R11 cols,
+//	CX blocks left
+//	R12 column's block, R13 column's dst, R14 columns left, AX the second
+//	column's block, BX stack: 0(BX), 64(BX) the two columns' d_y
+//	Z16…Z23 strip A's weights, Z24…Z31 strip B's, Z12 A's rows' d,
+//	Z13 B's, Z14 bytes m, Z15 zero
+//	Z0, Z1 (Z5, Z6) the chains of the first (second) column of a pair,
+//	Z2, Z7 their d_y and outputs, Z3, Z4 the m·Σy network
+
+// X2_DOT adds the block of the column at (yp) to the outputs of both
+// strips at da (strip A) and db (strip B); a and b hold the chains'
+// starts, −m·Σy in every lane; slot(BX) keeps its d_y; t (xt its xmm)
+// scratch.
+#define X2_DOT(yp, da, db, slot, a, b, t, xt) \
+	VPDPBUSD.BCST    2(yp), Z16, a     \
+	VPDPBUSD.BCST    2(yp), Z24, b     \
+	VPDPBUSD.BCST    6(yp), Z17, a     \
+	VPDPBUSD.BCST    6(yp), Z25, b     \
+	VPDPBUSD.BCST    10(yp), Z18, a    \
+	VPDPBUSD.BCST    10(yp), Z26, b    \
+	VPDPBUSD.BCST    14(yp), Z19, a    \
+	VPDPBUSD.BCST    14(yp), Z27, b    \
+	VPDPBUSD.BCST    18(yp), Z20, a    \
+	VPDPBUSD.BCST    18(yp), Z28, b    \
+	VPDPBUSD.BCST    22(yp), Z21, a    \
+	VPDPBUSD.BCST    22(yp), Z29, b    \
+	VPDPBUSD.BCST    26(yp), Z22, a    \
+	VPDPBUSD.BCST    26(yp), Z30, b    \
+	VPDPBUSD.BCST    30(yp), Z23, a    \
+	VPDPBUSD.BCST    30(yp), Z31, b    \
+	VCVTDQ2PS        a, a              \
+	VCVTDQ2PS        b, b              \
+	VMULPS           Z12, a, a         \
+	VMULPS           Z13, b, b         \
+	VCVTPH2PS        (yp), xt          \
+	VMOVSS           xt, slot(BX)      \
+	VMOVUPS          da, t             \
+	VFMADD231PS.BCST slot(BX), a, t    \
+	VMOVUPS          t, da             \
+	VMOVUPS          db, t             \
+	VFMADD231PS.BCST slot(BX), b, t    \
+	VMOVUPS          t, db
+
+// X2_COL adds the block of the column at (R12) to its outputs at (R13).
+#define X2_COL                                       \
+	VBROADCASTI64X4 2(R12), Z3                   \
+	VPXORD          Z4, Z4, Z4                   \
+	VPDPBUSD        Z3, Z14, Z4                  \
+	VPSHUFD         $0x4e, Z4, Z3                \
+	VPADDD          Z3, Z4, Z4                   \
+	VPSHUFD         $0xb1, Z4, Z3                \
+	VPADDD          Z3, Z4, Z4                   \
+	VSHUFI32X4      $0xb1, Z4, Z4, Z3            \
+	VPADDD          Z3, Z4, Z4                   \
+	VPSUBD          Z4, Z15, Z0                  \
+	VPSUBD          Z4, Z15, Z1                  \
+	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z2, X2)
+
+// X2_COL2 adds the blocks of the columns at (R12) and (AX) to their
+// outputs at (R13) and (R13)(R10*1). Their m·Σy share one VPDPBUSD (one
+// column in each half of Z3) and one network, which leaves the first
+// column's total in 128-bit lanes 0, 1 and the second's in 2, 3;
+// negated, VSHUFI32X4 spreads each to all lanes of both chains' starts.
+#define X2_COL2                                                  \
+	VMOVDQU32    2(R12), Y3                                  \
+	VINSERTI64X4 $1, 2(AX), Z3, Z3                           \
+	VPXORD       Z4, Z4, Z4                                  \
+	VPDPBUSD     Z3, Z14, Z4                                 \
+	VPSHUFD      $0x4e, Z4, Z3                               \
+	VPADDD       Z3, Z4, Z4                                  \
+	VPSHUFD      $0xb1, Z4, Z3                               \
+	VPADDD       Z3, Z4, Z4                                  \
+	VSHUFI32X4   $0xb1, Z4, Z4, Z3                           \
+	VPADDD       Z3, Z4, Z4                                  \
+	VPSUBD       Z4, Z15, Z4                                 \
+	VSHUFI32X4   $0x00, Z4, Z4, Z0                           \
+	VSHUFI32X4   $0x00, Z4, Z4, Z1                           \
+	VSHUFI32X4   $0xaa, Z4, Z4, Z5                           \
+	VSHUFI32X4   $0xaa, Z4, Z4, Z6                           \
+	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z2, X2)          \
+	X2_DOT(AX, 0(R13)(R10*1), 64(R13)(R10*1), 64, Z5, Z6, Z7, X7)
+
+// X2_COLS runs the block over all columns, two at a time.
+#define X2_COLS(loop, one, done) \
+	MOVQ DI, R12             \
+	MOVQ DX, R13             \
+	MOVQ R11, R14            \
+	SUBQ $2, R14             \
+	JB   one                 \
+loop:                            \
+	LEAQ (R12)(R9*1), AX     \
+	X2_COL2                  \
+	LEAQ (R12)(R9*2), R12    \
+	LEAQ (R13)(R10*2), R13   \
+	SUBQ $2, R14             \
+	JAE  loop                \
+one:                             \
+	CMPQ R14, $-1            \
+	JNE  done                \
+	X2_COL                   \
+done:
+
+// X2_ZERO zeroes the 32 outputs of each column of dst unless
+// accumulating (ZF clear: accumulate ≠ 0), after X2_ARGS.
+#define X2_ZERO(zdone, zloop) \
+	JNE  zdone            \
+	MOVQ DX, R13          \
+	MOVQ R11, R14         \
+zloop:                        \
+	VMOVUPS Z15, (R13)    \
+	VMOVUPS Z15, 64(R13)  \
+	ADDQ R10, R13         \
+	DECQ R14              \
+	JNZ  zloop            \
+zdone:
+
+// func r16GemmQ8_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ8_0x2VNNI(SB), NOSPLIT, $192-72
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	MOVQ w+0(FP), SI
+	MOVQ nb+16(FP), CX
+	MOVQ y+24(FP), DI
+	MOVQ yStride+32(FP), R9
+	MOVQ cols+40(FP), R11
+	MOVQ dst+48(FP), DX
+	MOVQ dstStride+56(FP), R10
+	SHLQ $2, R10
+	IMUL3Q $(64*8), CX, R8
+	ADDQ SI, R8
+	VPXORD Z15, Z15, Z15
+	CMPQ accumulate+64(FP), $0
+	X2_ZERO(q80x2Zeroed, q80x2Zero)
+	VPBROADCASTD r16C80<>(SB), Z14
+
+q80x2Block:
+	MOVQ stripStride+8(FP), AX
+	// Prefetch the words and scales of the block eight ahead.
+	PREFETCHT0 4096(SI)
+	PREFETCHT0 4160(SI)
+	PREFETCHT0 4224(SI)
+	PREFETCHT0 4288(SI)
+	PREFETCHT0 4352(SI)
+	PREFETCHT0 4416(SI)
+	PREFETCHT0 4480(SI)
+	PREFETCHT0 4544(SI)
+	PREFETCHT0 4096(SI)(AX*1)
+	PREFETCHT0 4160(SI)(AX*1)
+	PREFETCHT0 4224(SI)(AX*1)
+	PREFETCHT0 4288(SI)(AX*1)
+	PREFETCHT0 4352(SI)(AX*1)
+	PREFETCHT0 4416(SI)(AX*1)
+	PREFETCHT0 4480(SI)(AX*1)
+	PREFETCHT0 4544(SI)(AX*1)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 256(R8)(AX*1)
+	VCVTPH2PS (R8), Z12
+	VCVTPH2PS (R8)(AX*1), Z13
+	VPXORD 0(SI), Z14, Z16
+	VPXORD 64(SI), Z14, Z17
+	VPXORD 128(SI), Z14, Z18
+	VPXORD 192(SI), Z14, Z19
+	VPXORD 256(SI), Z14, Z20
+	VPXORD 320(SI), Z14, Z21
+	VPXORD 384(SI), Z14, Z22
+	VPXORD 448(SI), Z14, Z23
+	VPXORD 0(SI)(AX*1), Z14, Z24
+	VPXORD 64(SI)(AX*1), Z14, Z25
+	VPXORD 128(SI)(AX*1), Z14, Z26
+	VPXORD 192(SI)(AX*1), Z14, Z27
+	VPXORD 256(SI)(AX*1), Z14, Z28
+	VPXORD 320(SI)(AX*1), Z14, Z29
+	VPXORD 384(SI)(AX*1), Z14, Z30
+	VPXORD 448(SI)(AX*1), Z14, Z31
+	X2_COLS(q80x2Cols, q80x2ColsOne, q80x2ColsDone)
+	ADDQ $512, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q80x2Block
+	VZEROUPPER
+	RET
+
+// Q40_LOADX unpacks the q4_0 word at mem into the low nibbles lo and the
+// high nibbles hi.
+#define Q40_LOADX(mem, lo, hi)             \
+	VMOVDQU32   mem, hi                \
+	VPANDD.BCST r16C0f32<>(SB), hi, lo \
+	VPSRLD      $4, hi, hi             \
+	VPANDD.BCST r16C0f32<>(SB), hi, hi
+
+// func r16GemmQ4_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4_0x2VNNI(SB), NOSPLIT, $192-72
+	LEAQ 63(SP), BX
+	ANDQ $~63, BX
+	MOVQ w+0(FP), SI
+	MOVQ nb+16(FP), CX
+	MOVQ y+24(FP), DI
+	MOVQ yStride+32(FP), R9
+	MOVQ cols+40(FP), R11
+	MOVQ dst+48(FP), DX
+	MOVQ dstStride+56(FP), R10
+	SHLQ $2, R10
+	IMUL3Q $(64*4), CX, R8
+	ADDQ SI, R8
+	VPXORD Z15, Z15, Z15
+	CMPQ accumulate+64(FP), $0
+	X2_ZERO(q40x2Zeroed, q40x2Zero)
+	VPBROADCASTD r16C08<>(SB), Z14
+
+q40x2Block:
+	MOVQ stripStride+8(FP), AX
+	// Prefetch the words and scales of the block eight ahead.
+	PREFETCHT0 2048(SI)
+	PREFETCHT0 2112(SI)
+	PREFETCHT0 2176(SI)
+	PREFETCHT0 2240(SI)
+	PREFETCHT0 2048(SI)(AX*1)
+	PREFETCHT0 2112(SI)(AX*1)
+	PREFETCHT0 2176(SI)(AX*1)
+	PREFETCHT0 2240(SI)(AX*1)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 256(R8)(AX*1)
+	VCVTPH2PS (R8), Z12
+	VCVTPH2PS (R8)(AX*1), Z13
+	Q40_LOADX(0(SI), Z16, Z20)
+	Q40_LOADX(64(SI), Z17, Z21)
+	Q40_LOADX(128(SI), Z18, Z22)
+	Q40_LOADX(192(SI), Z19, Z23)
+	Q40_LOADX(0(SI)(AX*1), Z24, Z28)
+	Q40_LOADX(64(SI)(AX*1), Z25, Z29)
+	Q40_LOADX(128(SI)(AX*1), Z26, Z30)
+	Q40_LOADX(192(SI)(AX*1), Z27, Z31)
+	X2_COLS(q40x2Cols, q40x2ColsOne, q40x2ColsDone)
+	ADDQ $256, SI
+	ADDQ $32, R8
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q40x2Block
+	VZEROUPPER
+	RET

@@ -202,3 +202,24 @@ func r16GemmDotProd(f *r16Format, strip []byte, nb int, y []byte, yStride, cols 
 		panic("kernels: no r16 kernel for " + f.typ.String())
 	}
 }
+
+// r16X2 says whether r16Gemm2 has a two-strip kernel for type t: not on
+// arm64, where the drivers run one strip at a time.
+func r16X2(quant.Type) bool { return false }
+
+// r16Impl2 names one implementation of a two-strip kernel (for tests).
+type r16Impl2 struct {
+	name string
+	f    func(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool)
+}
+
+// r16Impls2 lists the two-strip kernels: the Go twin only.
+func r16Impls2(quant.Type) []r16Impl2 { return []r16Impl2{{"go", r16Gemm2Generic}} }
+
+// r16Gemm2 runs the one-strip kernel on each of two strips (see
+// r16Gemm2Generic).
+func r16Gemm2(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
+	r16Gemm(f, strips, nb, y, yStride, cols, dst, dstStride, accumulate)
+	r16Gemm(f, strips[stripStride:], nb, y, yStride, cols, dst[r16Rows:], dstStride, accumulate)
+}

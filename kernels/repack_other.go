@@ -28,3 +28,16 @@ func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, ds
 func r16AsmType(quant.Type) bool { return false }
 
 func r16AsmName(quant.Type) string { return "none (plain tiles)" }
+
+type r16Impl2 struct {
+	name string
+	f    func(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool)
+}
+
+func r16X2(quant.Type) bool { return false }
+
+func r16Impls2(quant.Type) []r16Impl2 { return []r16Impl2{{"go", r16Gemm2Generic}} }
+
+func r16Gemm2(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Gemm2Generic(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, accumulate)
+}

@@ -196,6 +196,117 @@ func TestR16Gemm(t *testing.T) {
 	}
 }
 
+// TestR16Gemm2 runs every two-strip kernel (and the Go twin) on two
+// random strips of 1…20 blocks, the second a padded stride after the
+// first, against the naive reference for each (row, column) and, bit for
+// bit, against the one-strip kernel r16Gemm runs on each strip (the
+// drivers mix both, so the results must not depend on which ran); with
+// 1…70 columns (across the drivers' 64-column split), unaligned buffers,
+// outputs overwritten and accumulated, nothing written outside the
+// outputs, and blocks of extreme weights (all −128 or 0 against
+// activations of −128) and of zero scales.
+func TestR16Gemm2(t *testing.T) {
+	for _, f := range []*r16Format{&r16Q8_0, &r16Q4_0, &r16Q4K} {
+		for _, impl := range r16Impls2(f.typ) {
+			t.Run(f.typ.String()+"/"+impl.name, func(t *testing.T) {
+				rng := newRNG(uint64(f.typ)<<8 | 67)
+				for _, nb := range []int{1, 2, 3, 5, 8, 13, 20} {
+					if f.blockElems == 256 && nb > 3 {
+						continue
+					}
+					for _, cols := range []int{1, 2, 3, 4, 7, 64, 65, 70} {
+						if cols > 7 && nb > 3 {
+							continue
+						}
+						for _, extreme := range []bool{false, true} {
+							what := fmt.Sprintf("nb=%d cols=%d extreme=%v", nb, cols, extreme)
+							testR16Gemm2Case(t, rng, f, impl, nb, cols, extreme, what)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// testR16Gemm2Case is one case of TestR16Gemm2.
+func testR16Gemm2Case(t *testing.T, rng *rand.Rand, f *r16Format, impl r16Impl2, nb, cols int, extreme bool, what string) {
+	rowBytes := nb * f.blockBytes
+	const rows = 2 * r16Rows
+	x := r16RandRows(t, rng, f, rows, rowBytes, nb)
+	y := r16RandActs(t, rng, f, cols, nb*f.actBytes+rng.IntN(40), nb)
+	yStride := (len(y) - nb*f.actBytes) / max(1, cols-1)
+	if cols == 1 {
+		yStride = nb * f.actBytes
+	}
+	if extreme && f.blockElems == 32 {
+		// Rows 0…7 and 20…23: every quant −128 (q4_0: nibble 0 = −8), a
+		// random scale; rows 8…11 and 24…27: zero scales; the activations
+		// all −128 in every other column.
+		for r := 0; r < rows; r++ {
+			for b := 0; b < nb; b++ {
+				blk := x[r*rowBytes+b*f.blockBytes : r*rowBytes+(b+1)*f.blockBytes]
+				switch {
+				case r < 8 || r >= 20 && r < 24:
+					fill := byte(0x80)
+					if f.typ == quant.Q4_0 {
+						fill = 0
+					}
+					for i := 2; i < len(blk); i++ {
+						blk[i] = fill
+					}
+					putF16(blk, rng.Float64()+0.5)
+				case r < 12 || r >= 24 && r < 28:
+					putF16(blk, 0)
+				}
+			}
+		}
+		for c := 0; c < cols; c += 2 {
+			for b := 0; b < nb; b++ {
+				blk := y[c*yStride+b*f.actBytes : c*yStride+(b+1)*f.actBytes]
+				for i := 2; i < len(blk); i++ {
+					blk[i] = 0x80
+				}
+				putF16(blk, rng.Float64()+0.5)
+			}
+		}
+	}
+	stripStride := f.stripBytes(nb) + 64*rng.IntN(2) + rng.IntN(8)
+	strips := kqUnaligned(rng, stripStride+f.stripBytes(nb))
+	r16PackGeneric(f, strips, x, rowBytes, nb, r16Rows)
+	r16PackGeneric(f, strips[stripStride:], x[r16Rows*rowBytes:], rowBytes, nb, r16Rows)
+	dstStride := rows + rng.IntN(5)
+	dst := make([]float32, (cols-1)*dstStride+rows+1)
+	for i := range dst {
+		dst[i] = -7
+	}
+	impl.f(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, false)
+	one := slices.Clone(dst) // the one-strip kernel on each strip
+	r16Gemm(f, strips, nb, y, yStride, cols, one, dstStride, false)
+	r16Gemm(f, strips[stripStride:], nb, y, yStride, cols, one[r16Rows:], dstStride, false)
+	twin := slices.Clone(dst)
+	r16Gemm2Generic(f, strips, stripStride, nb, y, yStride, cols, twin, dstStride, false)
+	acc := slices.Clone(dst)
+	impl.f(f, strips, stripStride, nb, y, yStride, cols, acc, dstStride, true)
+	for i := range dst {
+		r, c := i%dstStride, i/dstStride
+		if r >= rows || c >= cols {
+			if dst[i] != -7 || acc[i] != -7 {
+				t.Fatalf("%s: wrote dst[%d] outside the outputs", what, i)
+			}
+			continue
+		}
+		if impl.name != "go" && math.Float32bits(dst[i]) != math.Float32bits(one[i]) {
+			t.Fatalf("%s r=%d c=%d: %.9g, the one-strip kernel %.9g", what, r, c, dst[i], one[i])
+		}
+		want, abs := r16Ref(t, f, x[r*rowBytes:], y[c*yStride:], nb)
+		w := fmt.Sprintf("%s r=%d c=%d", what, r, c)
+		checkDot(t, w+" vs exact", dst[i], want, abs, dotTol)
+		checkDot(t, w+" vs go", dst[i], float64(twin[i]), abs, dotTol)
+		checkDot(t, w+" accumulated", acc[i], 2*want, 2*abs, dotTol)
+	}
+}
+
 // TestRepack checks Repack and MatMulRowsRepacked against MatMulRows on
 // the plain rows, for row ranges aligned to strips and not, with a padded
 // output, and Row against the plain rows.
@@ -403,6 +514,7 @@ func TestMatMulOnTheFly(t *testing.T) {
 // inside the loop as the driver does on the fly ("pack+gemm"). Bytes count
 // each weight byte once per column; ns/256 and cpu-ns/256 are per 256
 // weights per column, comparable with BenchmarkKQuantDot and BenchmarkDot.
+// The two-strip kernels ("-x2") run on 32 rows × 4096 weights.
 func BenchmarkR16(b *testing.B) {
 	const n = 4096
 	for _, f := range r16Formats {
@@ -434,6 +546,26 @@ func BenchmarkR16(b *testing.B) {
 					kqMeasure(b, r16Rows*n/256*cols, func() {
 						r16Pack(f, strip, x, rowBytes, nb)
 						impl.f(f, strip, nb, y, nb*f.actBytes, cols, dst, r16Rows, false)
+					})
+				})
+			}
+		}
+		// The two-strip kernels on 32 rows (the strip above and a second
+		// one right after it, as in a RepackedMatrix).
+		x2 := r16RandRows(b, rng, f, r16Rows, rowBytes, nb)
+		strips := make([]byte, 2*len(strip))
+		copy(strips, strip)
+		r16Pack(f, strips[len(strip):], x2, rowBytes, nb)
+		dst2 := make([]float32, 2*r16Rows*maxCols)
+		for _, impl := range r16Impls2(f.typ) {
+			if impl.name == "go" {
+				continue
+			}
+			for _, cols := range []int{1, 2, 4, 8, 16, 32, 64} {
+				b.Run(fmt.Sprintf("%v/%s-x2/packed/cols=%d", f.typ, impl.name, cols), func(b *testing.B) {
+					b.SetBytes(int64(2 * len(x) * cols))
+					kqMeasure(b, 2*r16Rows*n/256*cols, func() {
+						impl.f(f, strips, len(strip), nb, y, nb*f.actBytes, cols, dst2, 2*r16Rows, false)
 					})
 				})
 			}
