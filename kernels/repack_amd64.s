@@ -462,14 +462,23 @@ q40Block:
 // the column only done once for both strips: per block the sixteen weight
 // vectors of both strips are unpacked into registers; per pair of columns
 // one VPDPBUSD of the bytes m with both columns' quants and one
-// shuffle-and-add network give each column's m·Σy, negated once and
-// spread to all lanes as the start of each strip's VPDPBUSD chain (no
-// zeroing, no subtraction afterwards); each column's d_y is converted
-// once and serves both strips. Per column and block the two chains of
-// eight VPDPBUSD (one per strip, interleaved) then go to float, times
-// their rows' d and d_y, into dst. The float operations are those of the
-// one-strip kernels, in the same order, so the results are the same bit
-// for bit.
+// shuffle-and-add network give each column's m·Σy, subtracted once from
+// M (below) and spread to all lanes as the start of the first of each
+// strip's VPDPBUSD chains (no subtraction afterwards); each column's d_y
+// is converted once and serves both strips. Per column and block each
+// strip's eight VPDPBUSD run as two chains of four (the latency of
+// VPDPBUSD, not its throughput, bounds a kernel with few chains: on
+// Sapphire Rapids about 6 cycles, and two a cycle), added, go to float,
+// times the rows' d and d_y, into dst.
+//
+// The chains go to float without VCVTDQ2PS (which on Ice Lake shares
+// port 0 with the 512-bit VPDPBUSD): the first starts from M − m·Σy,
+// M = 0x4B400000 the bits of the float 1.5·2²³, so the sum ends as M + s,
+// s = Σ q·y, |s| ≤ 32·128·128 = 2¹⁹; the floats from 2²³ to 2²⁴ are the
+// integers, so those bits are the float 1.5·2²³ + s, and one VSUBPS of
+// 1.5·2²³ leaves s exactly, as VCVTDQ2PS would. The float operations that
+// follow are those of the one-strip kernels, in the same order, so the
+// results are the same bit for bit.
 //
 // Registers:
 //	SI strip A's words of the block, R8 its scales; strip B's words and
@@ -480,33 +489,43 @@ q40Block:
 //	R12 column's block, R13 column's dst, R14 columns left, AX the second
 //	column's block, BX stack: 0(BX), 64(BX) the two columns' d_y
 //	Z16…Z23 strip A's weights, Z24…Z31 strip B's, Z12 A's rows' d,
-//	Z13 B's, Z14 bytes m, Z15 zero
-//	Z0, Z1 (Z5, Z6) the chains of the first (second) column of a pair,
-//	Z2, Z7 their d_y and outputs, Z3, Z4 the m·Σy network
+//	Z13 B's, Z14 bytes m, Z8 M (as an integer and as a float), Z15 zero
+//	while dst is cleared
+//	Z0, Z1, Z9, Z10 (Z5, Z6, Z11, Z15) the chains (A, B, A's second, B's
+//	second) of the first (second) column of a pair, Z2, Z7 their d_y and
+//	outputs, Z3, Z4 the m·Σy network
+
+DATA r16Magic<>+0(SB)/4, $0x4b400000
+GLOBL r16Magic<>(SB), RODATA|NOPTR, $4
 
 // X2_DOT adds the block of the column at (yp) to the outputs of both
-// strips at da (strip A) and db (strip B); a and b hold the chains'
-// starts, −m·Σy in every lane; slot(BX) keeps its d_y; t (xt its xmm)
-// scratch.
-#define X2_DOT(yp, da, db, slot, a, b, t, xt) \
+// strips at da (strip A) and db (strip B). Each strip has two chains of
+// four VPDPBUSD: a and b (A's and B's) start from M − m·Σy in every
+// lane, a2 and b2 from zero, and are added at the end; slot(BX) keeps the
+// column's d_y; t (xt its xmm) scratch.
+#define X2_DOT(yp, da, db, slot, a, b, a2, b2, t, xt) \
+	VPXORD           a2, a2, a2        \
+	VPXORD           b2, b2, b2        \
 	VPDPBUSD.BCST    2(yp), Z16, a     \
 	VPDPBUSD.BCST    2(yp), Z24, b     \
-	VPDPBUSD.BCST    6(yp), Z17, a     \
-	VPDPBUSD.BCST    6(yp), Z25, b     \
+	VPDPBUSD.BCST    6(yp), Z17, a2    \
+	VPDPBUSD.BCST    6(yp), Z25, b2    \
 	VPDPBUSD.BCST    10(yp), Z18, a    \
 	VPDPBUSD.BCST    10(yp), Z26, b    \
-	VPDPBUSD.BCST    14(yp), Z19, a    \
-	VPDPBUSD.BCST    14(yp), Z27, b    \
+	VPDPBUSD.BCST    14(yp), Z19, a2   \
+	VPDPBUSD.BCST    14(yp), Z27, b2   \
 	VPDPBUSD.BCST    18(yp), Z20, a    \
 	VPDPBUSD.BCST    18(yp), Z28, b    \
-	VPDPBUSD.BCST    22(yp), Z21, a    \
-	VPDPBUSD.BCST    22(yp), Z29, b    \
+	VPDPBUSD.BCST    22(yp), Z21, a2   \
+	VPDPBUSD.BCST    22(yp), Z29, b2   \
 	VPDPBUSD.BCST    26(yp), Z22, a    \
 	VPDPBUSD.BCST    26(yp), Z30, b    \
-	VPDPBUSD.BCST    30(yp), Z23, a    \
-	VPDPBUSD.BCST    30(yp), Z31, b    \
-	VCVTDQ2PS        a, a              \
-	VCVTDQ2PS        b, b              \
+	VPDPBUSD.BCST    30(yp), Z23, a2   \
+	VPDPBUSD.BCST    30(yp), Z31, b2   \
+	VPADDD           a2, a, a          \
+	VPADDD           b2, b, b          \
+	VSUBPS           Z8, a, a          \
+	VSUBPS           Z8, b, b          \
 	VMULPS           Z12, a, a         \
 	VMULPS           Z13, b, b         \
 	VCVTPH2PS        (yp), xt          \
@@ -529,15 +548,16 @@ q40Block:
 	VPADDD          Z3, Z4, Z4                   \
 	VSHUFI32X4      $0xb1, Z4, Z4, Z3            \
 	VPADDD          Z3, Z4, Z4                   \
-	VPSUBD          Z4, Z15, Z0                  \
-	VPSUBD          Z4, Z15, Z1                  \
-	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z2, X2)
+	VPSUBD          Z4, Z8, Z0                   \
+	VPSUBD          Z4, Z8, Z1                   \
+	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z9, Z10, Z2, X2)
 
 // X2_COL2 adds the blocks of the columns at (R12) and (AX) to their
 // outputs at (R13) and (R13)(R10*1). Their m·Σy share one VPDPBUSD (one
 // column in each half of Z3) and one network, which leaves the first
 // column's total in 128-bit lanes 0, 1 and the second's in 2, 3;
-// negated, VSHUFI32X4 spreads each to all lanes of both chains' starts.
+// subtracted from M, VSHUFI32X4 spreads each to all lanes of both
+// strips' first chains.
 #define X2_COL2                                                  \
 	VMOVDQU32    2(R12), Y3                                  \
 	VINSERTI64X4 $1, 2(AX), Z3, Z3                           \
@@ -549,13 +569,13 @@ q40Block:
 	VPADDD       Z3, Z4, Z4                                  \
 	VSHUFI32X4   $0xb1, Z4, Z4, Z3                           \
 	VPADDD       Z3, Z4, Z4                                  \
-	VPSUBD       Z4, Z15, Z4                                 \
+	VPSUBD       Z4, Z8, Z4                                  \
 	VSHUFI32X4   $0x00, Z4, Z4, Z0                           \
 	VSHUFI32X4   $0x00, Z4, Z4, Z1                           \
 	VSHUFI32X4   $0xaa, Z4, Z4, Z5                           \
 	VSHUFI32X4   $0xaa, Z4, Z4, Z6                           \
-	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z2, X2)          \
-	X2_DOT(AX, 0(R13)(R10*1), 64(R13)(R10*1), 64, Z5, Z6, Z7, X7)
+	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z9, Z10, Z2, X2) \
+	X2_DOT(AX, 0(R13)(R10*1), 64(R13)(R10*1), 64, Z5, Z6, Z11, Z15, Z7, X7)
 
 // X2_COLS runs the block over all columns, two at a time.
 #define X2_COLS(loop, one, done) \
@@ -609,6 +629,7 @@ TEXT ·r16GemmQ8_0x2VNNI(SB), NOSPLIT, $192-72
 	CMPQ accumulate+64(FP), $0
 	X2_ZERO(q80x2Zeroed, q80x2Zero)
 	VPBROADCASTD r16C80<>(SB), Z14
+	VPBROADCASTD r16Magic<>(SB), Z8
 
 q80x2Block:
 	MOVQ stripStride+8(FP), AX
@@ -684,6 +705,7 @@ TEXT ·r16GemmQ4_0x2VNNI(SB), NOSPLIT, $192-72
 	CMPQ accumulate+64(FP), $0
 	X2_ZERO(q40x2Zeroed, q40x2Zero)
 	VPBROADCASTD r16C08<>(SB), Z14
+	VPBROADCASTD r16Magic<>(SB), Z8
 
 q40x2Block:
 	MOVQ stripStride+8(FP), AX
