@@ -34,7 +34,8 @@ type GenerateOptions struct {
 	IgnoreEOS bool
 	// ContextShift makes room when the context is full, as llama.cpp's
 	// --context-shift does: the first Keep prompt tokens stay, half of the
-	// rest is dropped and generation goes on. Without it generation stops
+	// rest is dropped (the cache moves down, keys rotated to their new
+	// positions, nothing evaluated again) and generation goes on. Without it generation stops
 	// (StopReason "context") when the context is full.
 	ContextShift bool
 	// Keep is how many prompt tokens survive a context shift (BOS is always
@@ -253,15 +254,25 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 }
 
 // shift makes room in a full context as llama.cpp does: keep the first keep
-// tokens, drop half of the rest, and continue. The kept tokens after the
-// gap are evaluated again at their new positions (exact, where rotating the
-// cached keys would add rounding).
+// tokens, drop half of the rest, and continue. The cache's later entries
+// move down and their keys are rotated to their new positions
+// (model.Context.Shift), which costs no evaluation; an architecture whose
+// cache cannot be shifted evaluates the kept tokens again instead.
 func (s *Session) shift(keep int) error {
 	n := s.ctx.Pos()
 	keep = min(keep, n-2)
 	discard := (n - keep) / 2
+	err := s.ctx.Shift(keep, discard)
 	h := append(s.history[:keep:keep], s.history[keep+discard:n]...)
 	s.history = h
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, model.ErrNoKeyShift):
+		s.history = s.history[:0]
+		s.ctx.Truncate(0)
+		return fmt.Errorf("gollm: context shift: %w", err)
+	}
 	s.ctx.Truncate(keep)
 	if len(h) > keep {
 		if _, err := s.ctx.Decode(h[keep:], false); err != nil {

@@ -31,6 +31,7 @@ type Context struct {
 	ownBE     bool
 	kv        *KVCache
 	g         *tensor.Graph
+	gs        *tensor.Graph // Shift's graph, made on first use
 	batchSize int
 	nPast     int
 	logits    []float32

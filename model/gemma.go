@@ -87,27 +87,36 @@ func newGemma(m *Model, version int) (Arch, error) {
 	return a, b.err
 }
 
+// keyRope is layer l's rotary embedding (Context.Shift): sliding-window
+// layers have their own base and scale.
+func (a *gemma) keyRope(l, _ int) (tensor.RopeParams, *tensor.Tensor) {
+	if a.local[l] {
+		p := ropeParams(a.hp, tensor.RopeNeoX, a.baseSWA)
+		p.FreqScale = a.scaleSWA
+		return p, nil
+	}
+	return ropeParams(a.hp, tensor.RopeNeoX, 0), nil
+}
+
 func (a *gemma) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 	hp := a.hp
 	global := attnOptions{
-		rope:    ropeParams(hp, tensor.RopeNeoX, 0),
 		eps:     hp.NormRMSEps,
 		qScale:  a.qScale,
 		softcap: a.attnSoftcap,
 	}
 	local := global
-	local.rope = ropeParams(hp, tensor.RopeNeoX, a.baseSWA)
-	local.rope.FreqScale = a.scaleSWA
 	local.window = hp.SlidingWindow
 
 	x := g.Scale(g.GetRows(a.tokEmbd, b.Tokens), a.embdScale)
 	for l := range a.attn {
-		opts := &global
+		opts := global
 		if a.local[l] {
-			opts = &local
+			opts = local
 		}
+		opts.rope, _ = a.keyRope(l, b.KV.Size)
 		h := rmsNorm(g, x, a.attn[l].norm, hp.NormRMSEps)
-		h = attention(g, b, l, &a.attn[l], h, *opts)
+		h = attention(g, b, l, &a.attn[l], h, opts)
 		if l == len(a.attn)-1 {
 			h = selectOutputs(g, b, h)
 			x = selectOutputs(g, b, x)

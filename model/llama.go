@@ -45,10 +45,13 @@ func newLlama(m *Model) (Arch, error) {
 }
 
 func (a *llama) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
-	return a.decode(g, b, attnOptions{
-		rope:      ropeParams(a.hp, tensor.RopeNormal, 0),
-		ropeFreqs: a.ropeFreqs,
-	}, nil)
+	rope, freqs := a.keyRope(0, b.KV.Size)
+	return a.decode(g, b, attnOptions{rope: rope, ropeFreqs: freqs}, nil)
+}
+
+// keyRope is the rotary embedding of every layer (Context.Shift).
+func (a *llama) keyRope(int, int) (tensor.RopeParams, *tensor.Tensor) {
+	return ropeParams(a.hp, tensor.RopeNormal, 0), a.ropeFreqs
 }
 
 // decode builds the decoder: token embeddings; per layer, attention and a

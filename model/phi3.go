@@ -54,9 +54,12 @@ func (a *phi3) ropeFactors(nCtx int) *tensor.Tensor {
 }
 
 func (a *phi3) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
-	return a.decode(g, b, attnOptions{
-		rope:      ropeParams(a.hp, tensor.RopeNeoX, 0),
-		ropeFreqs: a.ropeFactors(b.KV.Size),
-		qScale:    invSqrt32(a.hp.HeadDimK),
-	}, nil)
+	rope, freqs := a.keyRope(0, b.KV.Size)
+	return a.decode(g, b, attnOptions{rope: rope, ropeFreqs: freqs, qScale: invSqrt32(a.hp.HeadDimK)}, nil)
+}
+
+// keyRope is the rotary embedding of every layer (Context.Shift); long-rope
+// factors depend on the cache size.
+func (a *phi3) keyRope(_, ctxSize int) (tensor.RopeParams, *tensor.Tensor) {
+	return ropeParams(a.hp, tensor.RopeNeoX, 0), a.ropeFactors(ctxSize)
 }

@@ -24,5 +24,11 @@ func newQwen2(m *Model) (Arch, error) {
 }
 
 func (a *qwen2) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
-	return a.decode(g, b, attnOptions{rope: ropeParams(a.hp, tensor.RopeNeoX, 0)}, nil)
+	rope, _ := a.keyRope(0, b.KV.Size)
+	return a.decode(g, b, attnOptions{rope: rope}, nil)
+}
+
+// keyRope is the rotary embedding of every layer (Context.Shift).
+func (a *qwen2) keyRope(int, int) (tensor.RopeParams, *tensor.Tensor) {
+	return ropeParams(a.hp, tensor.RopeNeoX, 0), nil
 }

@@ -51,9 +51,15 @@ func newQwen3(m *Model, moe bool) (Arch, error) {
 	return a, b.err
 }
 
+// keyRope is the rotary embedding of every layer (Context.Shift).
+func (a *qwen3) keyRope(int, int) (tensor.RopeParams, *tensor.Tensor) {
+	return ropeParams(a.hp, tensor.RopeNeoX, 0), nil
+}
+
 func (a *qwen3) Forward(g *tensor.Graph, b *Batch) *tensor.Tensor {
 	hp := a.hp
-	opts := attnOptions{rope: ropeParams(hp, tensor.RopeNeoX, 0), eps: hp.NormRMSEps}
+	rope, _ := a.keyRope(0, b.KV.Size)
+	opts := attnOptions{rope: rope, eps: hp.NormRMSEps}
 	if !a.moe {
 		return a.decode(g, b, opts, nil)
 	}
