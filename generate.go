@@ -35,8 +35,8 @@ type GenerateOptions struct {
 	// ContextShift makes room when the context is full, as llama.cpp's
 	// --context-shift does: the first Keep prompt tokens stay, half of the
 	// rest is dropped (the cache moves down, keys rotated to their new
-	// positions, nothing evaluated again) and generation goes on. Without it generation stops
-	// (StopReason "context") when the context is full.
+	// positions, nothing evaluated again) and generation goes on. Without
+	// it generation stops (StopReason "context") when the context is full.
 	ContextShift bool
 	// Keep is how many prompt tokens survive a context shift (BOS is always
 	// kept); -1 keeps the whole prompt.
