@@ -315,6 +315,9 @@ func (p *Pool) matMul(dst []float32, wt quant.Type, rows, k int, x []float32, co
 	}
 	if p.m != nil || r16OnTheFly(wt, cols) {
 		unit = r16Rows
+		if r16X2(wt) {
+			unit = 2 * r16Rows // the two-strip kernels
+		}
 	}
 	units := (rows + unit - 1) / unit
 	p.chunk = (units + 4*p.threads - 1) / (4 * p.threads) * unit

@@ -319,35 +319,49 @@ func MatMulRowsRepacked(dst []float32, dstStride int, m *RepackedMatrix, r0, r1 
 // their blocks and outputs stay in the first-level cache.
 const r16MaxCols = 64
 
-// r16Out is the drivers' output buffer for one strip: 16 rows of up to
-// r16MaxCols columns, a column's 16 floats contiguous. The kernels update
-// a column's outputs once per part of a block; in dst, whose column stride
-// is often a power of two, the columns would all fall into one set of the
-// first-level cache.
-type r16Out [r16Rows * r16MaxCols]float32
+// r16Out is the drivers' output buffer for one strip or two: 16 or 32
+// rows of up to r16MaxCols columns, a column's outputs contiguous. The
+// kernels update a column's outputs once per part of a block; in dst,
+// whose column stride is often a power of two, the columns would all fall
+// into one set of the first-level cache.
+type r16Out [2 * r16Rows * r16MaxCols]float32
 
-// store copies rows lo…hi−1 (of the strip starting at row r) of n columns
-// to dst[c·dstStride + row].
-func (o *r16Out) store(dst []float32, dstStride, r, lo, hi, n int) {
+// store copies rows lo…hi−1 (of the strips starting at row r, per rows a
+// column) of n columns to dst[c·dstStride + row].
+func (o *r16Out) store(dst []float32, dstStride, per, r, lo, hi, n int) {
 	for c := 0; c < n; c++ {
-		copy(dst[c*dstStride+lo:c*dstStride+hi], o[c*r16Rows+lo-r:])
+		copy(dst[c*dstStride+lo:c*dstStride+hi], o[c*per+lo-r:])
 	}
 }
 
-// matMulRowsRepacked is MatMulRowsRepacked without checks.
+// matMulRowsRepacked is MatMulRowsRepacked without checks. Where the type
+// has a two-strip kernel (r16X2) it takes two strips at a time while the
+// second has rows in [r0, r1).
 func matMulRowsRepacked(dst []float32, dstStride int, m *RepackedMatrix, r0, r1 int, xq []byte, cols int) {
 	f := r16FormatOf(m.typ)
 	nb := m.k / f.blockElems
 	colBytes := nb * f.actBytes
+	stripBytes := f.stripBytes(nb)
+	x2 := r16X2(m.typ)
 	var out r16Out
-	for s := r0 / r16Rows; s*r16Rows < r1; s++ {
-		strip := m.strip(s)
-		lo, hi := max(r0, s*r16Rows), min(r1, (s+1)*r16Rows)
+	for s := r0 / r16Rows; s*r16Rows < r1; {
+		ns := 1
+		if x2 && (s+1)*r16Rows < r1 {
+			ns = 2
+		}
+		strips := m.data[s*stripBytes : (s+ns)*stripBytes]
+		per := ns * r16Rows
+		lo, hi := max(r0, s*r16Rows), min(r1, (s+ns)*r16Rows)
 		for c0 := 0; c0 < cols; c0 += r16MaxCols {
 			n := min(r16MaxCols, cols-c0)
-			r16Gemm(f, strip, nb, xq[c0*colBytes:], colBytes, n, out[:], r16Rows, false)
-			out.store(dst[c0*dstStride:], dstStride, s*r16Rows, lo, hi, n)
+			if ns == 2 {
+				r16Gemm2(f, strips, stripBytes, nb, xq[c0*colBytes:], colBytes, n, out[:], per, false)
+			} else {
+				r16Gemm(f, strips, nb, xq[c0*colBytes:], colBytes, n, out[:], per, false)
+			}
+			out.store(dst[c0*dstStride:], dstStride, per, s*r16Rows, lo, hi, n)
 		}
+		s += ns
 	}
 }
 
@@ -369,35 +383,57 @@ func r16OnTheFly(wt quant.Type, cols int) bool {
 const r16Buffer = 36 << 10
 
 // matMulRowsR16 computes the whole strips of rows [r0, r1) with weights
-// repacked on the fly and returns the first row it left.
+// repacked on the fly and returns the first row it left; two strips at a
+// time where the type has a two-strip kernel (r16X2).
 func matMulRowsR16(dst []float32, dstStride int, w []byte, f *r16Format, k, r0, r1 int, xq []byte, cols int) int {
 	var buf [r16Buffer + 64]byte
 	var out r16Out
 	off := (64 - int(addrOf(buf[:]))%64) % 64
-	nb := k / f.blockElems
-	chunk := min(nb, r16Buffer/(r16Rows*f.blockBytes))
-	rowBytes := nb * f.blockBytes
-	colBytes := nb * f.actBytes
-	whole := chunk == nb // one part: pack once for all columns
 	r := r0
-	for ; r+r16Rows <= r1; r += r16Rows {
-		if whole {
-			r16Pack(f, buf[off:off+f.stripBytes(nb)], w[r*rowBytes:], rowBytes, nb)
-		}
-		for c0 := 0; c0 < cols; c0 += r16MaxCols {
-			nc := min(r16MaxCols, cols-c0)
-			for b0 := 0; b0 < nb; b0 += chunk {
-				n := min(chunk, nb-b0)
-				strip := buf[off : off+f.stripBytes(n)]
-				if !whole {
-					r16Pack(f, strip, w[r*rowBytes+b0*f.blockBytes:], rowBytes, n)
-				}
-				r16Gemm(f, strip, n, xq[c0*colBytes+b0*f.actBytes:], colBytes, nc, out[:], r16Rows, b0 > 0)
-			}
-			out.store(dst[c0*dstStride:], dstStride, r, r, r+r16Rows, nc)
+	if r16X2(f.typ) {
+		for ; r+2*r16Rows <= r1; r += 2 * r16Rows {
+			r16Fly(buf[off:off+r16Buffer], &out, dst, dstStride, w, f, k, r, 2, xq, cols)
 		}
 	}
+	for ; r+r16Rows <= r1; r += r16Rows {
+		r16Fly(buf[off:off+r16Buffer], &out, dst, dstStride, w, f, k, r, 1, xq, cols)
+	}
 	return r
+}
+
+// r16Fly computes the ns (1 or 2) strips of rows r… with weights packed
+// into buf (64-byte aligned, r16Buffer bytes) in parts of whole blocks.
+func r16Fly(buf []byte, out *r16Out, dst []float32, dstStride int, w []byte, f *r16Format, k, r, ns int, xq []byte, cols int) {
+	nb := k / f.blockElems
+	chunk := min(nb, r16Buffer/(ns*r16Rows*f.blockBytes))
+	rowBytes := nb * f.blockBytes
+	colBytes := nb * f.actBytes
+	per := ns * r16Rows
+	whole := chunk == nb // one part: pack once for all columns
+	pack := func(b0, n int) {
+		for i := 0; i < ns; i++ {
+			r16Pack(f, buf[i*f.stripBytes(n):(i+1)*f.stripBytes(n)], w[(r+i*r16Rows)*rowBytes+b0*f.blockBytes:], rowBytes, n)
+		}
+	}
+	if whole {
+		pack(0, nb)
+	}
+	for c0 := 0; c0 < cols; c0 += r16MaxCols {
+		nc := min(r16MaxCols, cols-c0)
+		for b0 := 0; b0 < nb; b0 += chunk {
+			n := min(chunk, nb-b0)
+			if !whole {
+				pack(b0, n)
+			}
+			y := xq[c0*colBytes+b0*f.actBytes:]
+			if ns == 2 {
+				r16Gemm2(f, buf[:2*f.stripBytes(n)], f.stripBytes(n), n, y, colBytes, nc, out[:], per, b0 > 0)
+			} else {
+				r16Gemm(f, buf[:f.stripBytes(n)], n, y, colBytes, nc, out[:], per, b0 > 0)
+			}
+		}
+		out.store(dst[c0*dstStride:], dstStride, per, r, r, r+per, nc)
+	}
 }
 
 // addrOf returns the address of b's first byte, for alignment.
