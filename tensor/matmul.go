@@ -172,8 +172,10 @@ func dotF32(a, b []float32) float32 {
 
 // mulMatChunkRows is the number of weight rows per work item. It does not
 // depend on the thread count, so every row is computed the same way (same
-// tile grouping) whatever the number of workers.
-const mulMatChunkRows = 16
+// tile grouping) whatever the number of workers. It is two strips of the
+// kernels' row-interleaved layout, which the strip kernels of q8_0 and
+// q4_0 take in one call (sharing each column's work between them).
+const mulMatChunkRows = 32
 
 // mulMatPlan describes how a mul_mat node runs.
 type mulMatPlan struct {
