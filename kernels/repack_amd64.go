@@ -377,8 +377,8 @@ func r16GemmX86(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 // The two-strip kernels of repack_amd64.s: for c < cols and r < 32,
 // dst[c·dstStride + r] gets (accumulate = 0) or adds the dot product of
 // row r mod 16 of strip r/16 (strip 0 at w, strip 1 at w + stripStride,
-// nb blocks each) with the activation column at y + c·yStride. cols ≥ 1,
-// nb ≥ 1.
+// nb blocks each) with the activation column at y + c·yStride.
+// 1 ≤ cols ≤ r16MaxCols (the column table is on the stack), nb ≥ 1.
 //
 //go:noescape
 func r16GemmQ8_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
@@ -441,12 +441,15 @@ func r16Gemm2VNNI(f *r16Format, strips []byte, stripStride, nb int, y []byte, yS
 	if accumulate {
 		acc = 1
 	}
-	switch f.typ {
-	case quant.Q8_0:
-		r16GemmQ8_0x2VNNI(&strips[0], stripStride, nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
-	case quant.Q4_0:
-		r16GemmQ4_0x2VNNI(&strips[0], stripStride, nb, &y[0], yStride, cols, &dst[0], dstStride, acc)
-	default:
-		panic("kernels: no two-strip r16 kernel for " + f.typ.String())
+	for c0 := 0; c0 < cols; c0 += r16MaxCols {
+		n := min(r16MaxCols, cols-c0)
+		switch f.typ {
+		case quant.Q8_0:
+			r16GemmQ8_0x2VNNI(&strips[0], stripStride, nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
+		case quant.Q4_0:
+			r16GemmQ4_0x2VNNI(&strips[0], stripStride, nb, &y[c0*yStride], yStride, n, &dst[c0*dstStride], dstStride, acc)
+		default:
+			panic("kernels: no two-strip r16 kernel for " + f.typ.String())
+		}
 	}
 }

@@ -456,149 +456,255 @@ q40Block:
 //
 // r16GemmQ8_0x2VNNI and r16GemmQ4_0x2VNNI compute two strips (32 rows:
 // strip A at w, strip B at w + stripStride, both of nb blocks) against
-// the same columns; a column's 32 outputs are contiguous in dst (rows of
-// A, then rows of B). The algorithm is that of the one-strip kernels
-// above, Σ q·y = Σ u·y − m·Σy per block, with the work that depends on
-// the column only done once for both strips: per block the sixteen weight
-// vectors of both strips are unpacked into registers; per pair of columns
-// one VPDPBUSD of the bytes m with both columns' quants and one
-// shuffle-and-add network give each column's m·Σy, subtracted once from
-// M (below) and spread to all lanes as the start of the first of each
-// strip's VPDPBUSD chains (no subtraction afterwards); each column's d_y
-// is converted once and serves both strips. Per column and block each
-// strip's eight VPDPBUSD run as two chains of four (the latency of
-// VPDPBUSD, not its throughput, bounds a kernel with few chains: on
-// Sapphire Rapids about 6 cycles, and two a cycle), added, go to float,
-// times the rows' d and d_y, into dst.
+// at most r16MaxCols columns; a column's 32 outputs are contiguous in dst
+// (rows of A, then rows of B). The algorithm is that of the one-strip
+// kernels above, Σ q·y = Σ u·y − m·Σy per block, with the work that
+// depends on the column only (m·Σy, d_y) done once per block for both
+// strips, and for sixteen columns at a time:
 //
-// The chains go to float without VCVTDQ2PS (which on Ice Lake shares
-// port 0 with the 512-bit VPDPBUSD): the first starts from M − m·Σy,
-// M = 0x4B400000 the bits of the float 1.5·2²³, so the sum ends as M + s,
+// Per block, a first pass writes a column table on the stack: each
+// column's M − m·Σy (M below) and d_y. Sixteen columns' m·Σy take eight
+// VPDPBUSD of the bytes m with two columns' quants each (one column per
+// 256-bit half: eight partial sums per column) and a tree of in-lane
+// shuffles and adds (VSHUFPS of two registers' even and odd words, twice,
+// then VSHUFI32X4 of 128-bit lanes) that leaves the sixteen totals in one
+// register, put in column order by one VPERMD; the columns left over take
+// the sum of their eight partial sums one by one. The d_y are converted
+// one by one.
+//
+// Then the sixteen weight vectors of both strips are unpacked into
+// registers, and per column one VPDPBUSD chain per strip (eight, the two
+// strips' interleaved) starts from the column's table entry (a broadcast
+// load, no arithmetic) and ends as the float C + s (below); one FMA by the
+// rows' d and −C·d gives s·d, and one FMA by d_y (broadcast from the table)
+// adds it to dst.
+//
+// The chains go to float without VCVTDQ2PS: they start from M − m·Σy,
+// M = 0x4B400000 the bits of the float C = 1.5·2²³, so they end as M + s,
 // s = Σ q·y, |s| ≤ 32·128·128 = 2¹⁹; the floats from 2²³ to 2²⁴ are the
-// integers, so those bits are the float 1.5·2²³ + s, and one VSUBPS of
-// 1.5·2²³ leaves s exactly, as VCVTDQ2PS would. The float operations that
-// follow are those of the one-strip kernels, in the same order, so the
-// results are the same bit for bit.
+// integers, so those bits are the float C + s. C·d is exact in float32
+// (C has two significant bits, d eleven), so FMA(C + s, d, −C·d) rounds
+// s·d once, as VMULPS of the converted s by d does in the one-strip
+// kernels: the results are the same bit for bit (for finite scales).
 //
 // Registers:
 //	SI strip A's words of the block, R8 its scales; strip B's words and
-//	scales lie stripStride further (AX at block level, while the weights
-//	are loaded)
+//	scales lie stripStride further (AX while the weights are loaded)
 //	DI column 0's block, R9 yStride, DX dst, R10 4·dstStride, R11 cols,
 //	CX blocks left
-//	R12 column's block, R13 column's dst, R14 columns left, AX the second
-//	column's block, BX stack: 0(BX), 64(BX) the two columns' d_y
-//	Z16…Z23 strip A's weights, Z24…Z31 strip B's, Z12 A's rows' d,
-//	Z13 B's, Z14 bytes m, Z8 M (as an integer and as a float), Z15 zero
-//	while dst is cleared
-//	Z0, Z1, Z9, Z10 (Z5, Z6, Z11, Z15) the chains (A, B, A's second, B's
-//	second) of the first (second) column of a pair, Z2, Z7 their d_y and
-//	outputs, Z3, Z4 the m·Σy network
+//	R12 column's block, R13 column's dst (scratch in the first pass),
+//	R14 column index, AX the second column's block, BX the stack table:
+//	0(BX) M − m·Σy and 256(BX) d_y (float) per column
+//	Z16…Z23 strip A's weights, Z24…Z31 strip B's (scratch in the first
+//	pass), Z12 A's rows' d, Z13 B's, Z9 −C·d of A, Z10 of B, Z14 bytes m,
+//	Z8 M, Z11 the VPERMD indices, Z15 zero while dst is cleared
+//	Z0, Z1 (Z5, Z6) the chains (A, B) of the first (second) column of a
+//	pair (of a column alone: Z0, Z1, Z5, Z6), Z2, Z7 their outputs;
+//	Z0…Z7 scratch in the first pass
 
 DATA r16Magic<>+0(SB)/4, $0x4b400000
 GLOBL r16Magic<>(SB), RODATA|NOPTR, $4
+DATA r16NegC<>+0(SB)/4, $0xcb400000
+GLOBL r16NegC<>(SB), RODATA|NOPTR, $4
 
-// X2_DOT adds the block of the column at (yp) to the outputs of both
-// strips at da (strip A) and db (strip B). Each strip has two chains of
-// four VPDPBUSD: a and b (A's and B's) start from M − m·Σy in every
-// lane, a2 and b2 from zero, and are added at the end; slot(BX) keeps the
-// column's d_y; t (xt its xmm) scratch.
-#define X2_DOT(yp, da, db, slot, a, b, a2, b2, t, xt) \
-	VPXORD           a2, a2, a2        \
-	VPXORD           b2, b2, b2        \
-	VPDPBUSD.BCST    2(yp), Z16, a     \
-	VPDPBUSD.BCST    2(yp), Z24, b     \
-	VPDPBUSD.BCST    6(yp), Z17, a2    \
-	VPDPBUSD.BCST    6(yp), Z25, b2    \
-	VPDPBUSD.BCST    10(yp), Z18, a    \
-	VPDPBUSD.BCST    10(yp), Z26, b    \
-	VPDPBUSD.BCST    14(yp), Z19, a2   \
-	VPDPBUSD.BCST    14(yp), Z27, b2   \
-	VPDPBUSD.BCST    18(yp), Z20, a    \
-	VPDPBUSD.BCST    18(yp), Z28, b    \
-	VPDPBUSD.BCST    22(yp), Z21, a2   \
-	VPDPBUSD.BCST    22(yp), Z29, b2   \
-	VPDPBUSD.BCST    26(yp), Z22, a    \
-	VPDPBUSD.BCST    26(yp), Z30, b    \
-	VPDPBUSD.BCST    30(yp), Z23, a2   \
-	VPDPBUSD.BCST    30(yp), Z31, b2   \
-	VPADDD           a2, a, a          \
-	VPADDD           b2, b, b          \
-	VSUBPS           Z8, a, a          \
-	VSUBPS           Z8, b, b          \
-	VMULPS           Z12, a, a         \
-	VMULPS           Z13, b, b         \
-	VCVTPH2PS        (yp), xt          \
-	VMOVSS           xt, slot(BX)      \
-	VMOVUPS          da, t             \
-	VFMADD231PS.BCST slot(BX), a, t    \
-	VMOVUPS          t, da             \
-	VMOVUPS          db, t             \
-	VFMADD231PS.BCST slot(BX), b, t    \
+// r16X2Perm puts the sums of X2_SUMS16 in column order: column c's total
+// lies in word 4·(c mod 2) + (c mod 8)/2 + 8·(c/8).
+DATA r16X2Perm<>+0(SB)/4, $0
+DATA r16X2Perm<>+4(SB)/4, $4
+DATA r16X2Perm<>+8(SB)/4, $1
+DATA r16X2Perm<>+12(SB)/4, $5
+DATA r16X2Perm<>+16(SB)/4, $2
+DATA r16X2Perm<>+20(SB)/4, $6
+DATA r16X2Perm<>+24(SB)/4, $3
+DATA r16X2Perm<>+28(SB)/4, $7
+DATA r16X2Perm<>+32(SB)/4, $8
+DATA r16X2Perm<>+36(SB)/4, $12
+DATA r16X2Perm<>+40(SB)/4, $9
+DATA r16X2Perm<>+44(SB)/4, $13
+DATA r16X2Perm<>+48(SB)/4, $10
+DATA r16X2Perm<>+52(SB)/4, $14
+DATA r16X2Perm<>+56(SB)/4, $11
+DATA r16X2Perm<>+60(SB)/4, $15
+GLOBL r16X2Perm<>(SB), RODATA|NOPTR, $64
+
+// X2_PAIR sets p to the eight partial sums m·(four quants) of the column
+// at (R12) (128-bit lanes 0, 1) and of the next one (lanes 2, 3), t
+// (ty its ymm) scratch, and moves R12 two columns on.
+#define X2_PAIR(p, t, ty)                    \
+	VMOVDQU32    2(R12), ty              \
+	VINSERTI64X4 $1, 2(R12)(R9*1), t, t  \
+	VPXORD       p, p, p                 \
+	VPDPBUSD     t, Z14, p               \
+	LEAQ         (R12)(R9*2), R12
+
+// X2_HADD sets d, per 128-bit lane, to the sums of the pairs of words of
+// a and b: a0+a1, a2+a3, b0+b1, b2+b3; t scratch.
+#define X2_HADD(a, b, d, t)    \
+	VSHUFPS $0x88, b, a, d \
+	VSHUFPS $0xdd, b, a, t \
+	VPADDD  t, d, d
+
+// X2_SUMS16 writes M − m·Σy of the sixteen columns from (R12) (index
+// R14) to the table, and moves R12 sixteen columns on.
+#define X2_SUMS16                          \
+	X2_PAIR(Z0, Z16, Y16)              \
+	X2_PAIR(Z1, Z17, Y17)              \
+	X2_PAIR(Z2, Z18, Y18)              \
+	X2_PAIR(Z3, Z19, Y19)              \
+	X2_PAIR(Z4, Z20, Y20)              \
+	X2_PAIR(Z5, Z21, Y21)              \
+	X2_PAIR(Z6, Z22, Y22)              \
+	X2_PAIR(Z7, Z23, Y23)              \
+	X2_HADD(Z0, Z1, Z16, Z24)          \
+	X2_HADD(Z2, Z3, Z17, Z25)          \
+	X2_HADD(Z4, Z5, Z18, Z26)          \
+	X2_HADD(Z6, Z7, Z19, Z27)          \
+	X2_HADD(Z16, Z17, Z0, Z24)         \
+	X2_HADD(Z18, Z19, Z1, Z25)         \
+	VSHUFI32X4 $0x88, Z1, Z0, Z2       \
+	VSHUFI32X4 $0xdd, Z1, Z0, Z3       \
+	VPADDD     Z3, Z2, Z2              \
+	VPERMD     Z2, Z11, Z2             \
+	VPSUBD     Z2, Z8, Z2              \
+	VMOVDQU32  Z2, 0(BX)(R14*4)
+
+// X2_SUM1 writes M − m·Σy of the column at (R12) (index R14) to the
+// table.
+#define X2_SUM1                      \
+	VPXORD       Z0, Z0, Z0      \
+	VPDPBUSD     2(R12), Y14, Y0 \
+	VEXTRACTI128 $1, Y0, X1      \
+	VPADDD       X1, X0, X0      \
+	VPSHUFD      $0x4e, X0, X1   \
+	VPADDD       X1, X0, X0      \
+	VPSHUFD      $0xb1, X0, X1   \
+	VPADDD       X1, X0, X0      \
+	VPSUBD       X0, X8, X0      \
+	VMOVD        X0, 0(BX)(R14*4)
+
+// X2_TABLE writes the column table of the block. (The d_y are converted
+// one by one: a vector load of fp16 stored by scalar moves would wait for
+// the stores to retire, and so for the previous block's work.)
+#define X2_TABLE(dyLoop, grp, rem, done) \
+	MOVQ DI, R12                     \
+	XORQ R14, R14                    \
+dyLoop:                                  \
+	VCVTPH2PS (R12), X0              \
+	VMOVSS    X0, 256(BX)(R14*4)     \
+	ADDQ      R9, R12                \
+	INCQ      R14                    \
+	CMPQ      R14, R11               \
+	JB        dyLoop                 \
+	MOVQ DI, R12                     \
+	XORQ R14, R14                    \
+grp:                                     \
+	LEAQ 16(R14), AX                 \
+	CMPQ AX, R11                     \
+	JA   rem                         \
+	X2_SUMS16                        \
+	MOVQ AX, R14                     \
+	JMP  grp                         \
+rem:                                     \
+	CMPQ R14, R11                    \
+	JAE  done                        \
+	X2_SUM1                          \
+	ADDQ R9, R12                     \
+	INCQ R14                         \
+	JMP  rem                         \
+done:
+
+// X2_DOT adds the block of the column at (yp) (table index ti) to the
+// outputs of both strips at da (strip A) and db (strip B). a and b, A's
+// and B's chains of eight VPDPBUSD, start from the column's M − m·Σy in
+// every lane and end as the floats C + s; one FMA takes (C + s)·d − C·d
+// = s·d, another adds it times d_y to dst; t scratch.
+#define X2_DOT(yp, ti, da, db, a, b, t)            \
+	VPBROADCASTD     (0+4*(ti))(BX)(R14*4), a  \
+	VPBROADCASTD     (0+4*(ti))(BX)(R14*4), b  \
+	VPDPBUSD.BCST    2(yp), Z16, a             \
+	VPDPBUSD.BCST    2(yp), Z24, b             \
+	VPDPBUSD.BCST    6(yp), Z17, a             \
+	VPDPBUSD.BCST    6(yp), Z25, b             \
+	VPDPBUSD.BCST    10(yp), Z18, a            \
+	VPDPBUSD.BCST    10(yp), Z26, b            \
+	VPDPBUSD.BCST    14(yp), Z19, a            \
+	VPDPBUSD.BCST    14(yp), Z27, b            \
+	VPDPBUSD.BCST    18(yp), Z20, a            \
+	VPDPBUSD.BCST    18(yp), Z28, b            \
+	VPDPBUSD.BCST    22(yp), Z21, a            \
+	VPDPBUSD.BCST    22(yp), Z29, b            \
+	VPDPBUSD.BCST    26(yp), Z22, a            \
+	VPDPBUSD.BCST    26(yp), Z30, b            \
+	VPDPBUSD.BCST    30(yp), Z23, a            \
+	VPDPBUSD.BCST    30(yp), Z31, b            \
+	VFMADD213PS      Z9, Z12, a                \
+	VFMADD213PS      Z10, Z13, b               \
+	VMOVUPS          da, t                     \
+	VFMADD231PS.BCST (256+4*(ti))(BX)(R14*4), a, t \
+	VMOVUPS          t, da                     \
+	VMOVUPS          db, t                     \
+	VFMADD231PS.BCST (256+4*(ti))(BX)(R14*4), b, t \
 	VMOVUPS          t, db
 
-// X2_COL adds the block of the column at (R12) to its outputs at (R13).
-#define X2_COL                                       \
-	VBROADCASTI64X4 2(R12), Z3                   \
-	VPXORD          Z4, Z4, Z4                   \
-	VPDPBUSD        Z3, Z14, Z4                  \
-	VPSHUFD         $0x4e, Z4, Z3                \
-	VPADDD          Z3, Z4, Z4                   \
-	VPSHUFD         $0xb1, Z4, Z3                \
-	VPADDD          Z3, Z4, Z4                   \
-	VSHUFI32X4      $0xb1, Z4, Z4, Z3            \
-	VPADDD          Z3, Z4, Z4                   \
-	VPSUBD          Z4, Z8, Z0                   \
-	VPSUBD          Z4, Z8, Z1                   \
-	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z9, Z10, Z2, X2)
-
-// X2_COL2 adds the blocks of the columns at (R12) and (AX) to their
-// outputs at (R13) and (R13)(R10*1). Their m·Σy share one VPDPBUSD (one
-// column in each half of Z3) and one network, which leaves the first
-// column's total in 128-bit lanes 0, 1 and the second's in 2, 3;
-// subtracted from M, VSHUFI32X4 spreads each to all lanes of both
-// strips' first chains.
-#define X2_COL2                                                  \
-	VMOVDQU32    2(R12), Y3                                  \
-	VINSERTI64X4 $1, 2(AX), Z3, Z3                           \
-	VPXORD       Z4, Z4, Z4                                  \
-	VPDPBUSD     Z3, Z14, Z4                                 \
-	VPSHUFD      $0x4e, Z4, Z3                               \
-	VPADDD       Z3, Z4, Z4                                  \
-	VPSHUFD      $0xb1, Z4, Z3                               \
-	VPADDD       Z3, Z4, Z4                                  \
-	VSHUFI32X4   $0xb1, Z4, Z4, Z3                           \
-	VPADDD       Z3, Z4, Z4                                  \
-	VPSUBD       Z4, Z8, Z4                                  \
-	VSHUFI32X4   $0x00, Z4, Z4, Z0                           \
-	VSHUFI32X4   $0x00, Z4, Z4, Z1                           \
-	VSHUFI32X4   $0xaa, Z4, Z4, Z5                           \
-	VSHUFI32X4   $0xaa, Z4, Z4, Z6                           \
-	X2_DOT(R12, 0(R13), 64(R13), 0, Z0, Z1, Z9, Z10, Z2, X2) \
-	X2_DOT(AX, 0(R13)(R10*1), 64(R13)(R10*1), 64, Z5, Z6, Z11, Z15, Z7, X7)
+// X2_DOT1 is X2_DOT for a column alone (the last of an odd count, as
+// in decoding): each strip's VPDPBUSD run as two chains of four, a2 and
+// b2 from zero, added at the end, for the latency.
+#define X2_DOT1(yp, da, db, a, b, a2, b2, t)      \
+	VPBROADCASTD     0(BX)(R14*4), a          \
+	VPBROADCASTD     0(BX)(R14*4), b          \
+	VPXORD           a2, a2, a2               \
+	VPXORD           b2, b2, b2               \
+	VPDPBUSD.BCST    2(yp), Z16, a            \
+	VPDPBUSD.BCST    2(yp), Z24, b            \
+	VPDPBUSD.BCST    6(yp), Z17, a2           \
+	VPDPBUSD.BCST    6(yp), Z25, b2           \
+	VPDPBUSD.BCST    10(yp), Z18, a           \
+	VPDPBUSD.BCST    10(yp), Z26, b           \
+	VPDPBUSD.BCST    14(yp), Z19, a2          \
+	VPDPBUSD.BCST    14(yp), Z27, b2          \
+	VPDPBUSD.BCST    18(yp), Z20, a           \
+	VPDPBUSD.BCST    18(yp), Z28, b           \
+	VPDPBUSD.BCST    22(yp), Z21, a2          \
+	VPDPBUSD.BCST    22(yp), Z29, b2          \
+	VPDPBUSD.BCST    26(yp), Z22, a           \
+	VPDPBUSD.BCST    26(yp), Z30, b           \
+	VPDPBUSD.BCST    30(yp), Z23, a2          \
+	VPDPBUSD.BCST    30(yp), Z31, b2          \
+	VPADDD           a2, a, a                 \
+	VPADDD           b2, b, b                 \
+	VFMADD213PS      Z9, Z12, a               \
+	VFMADD213PS      Z10, Z13, b              \
+	VMOVUPS          da, t                    \
+	VFMADD231PS.BCST 256(BX)(R14*4), a, t     \
+	VMOVUPS          t, da                    \
+	VMOVUPS          db, t                    \
+	VFMADD231PS.BCST 256(BX)(R14*4), b, t     \
+	VMOVUPS          t, db
 
 // X2_COLS runs the block over all columns, two at a time.
-#define X2_COLS(loop, one, done) \
-	MOVQ DI, R12             \
-	MOVQ DX, R13             \
-	MOVQ R11, R14            \
-	SUBQ $2, R14             \
-	JB   one                 \
-loop:                            \
-	LEAQ (R12)(R9*1), AX     \
-	X2_COL2                  \
-	LEAQ (R12)(R9*2), R12    \
-	LEAQ (R13)(R10*2), R13   \
-	SUBQ $2, R14             \
-	JAE  loop                \
-one:                             \
-	CMPQ R14, $-1            \
-	JNE  done                \
-	X2_COL                   \
+#define X2_COLS(loop, one, done)                                  \
+	MOVQ DI, R12                                              \
+	MOVQ DX, R13                                              \
+	XORQ R14, R14                                             \
+loop:                                                             \
+	LEAQ 2(R14), AX                                           \
+	CMPQ AX, R11                                              \
+	JA   one                                                  \
+	LEAQ (R12)(R9*1), AX                                      \
+	X2_DOT(R12, 0, 0(R13), 64(R13), Z0, Z1, Z2)               \
+	X2_DOT(AX, 1, 0(R13)(R10*1), 64(R13)(R10*1), Z5, Z6, Z7)  \
+	LEAQ (R12)(R9*2), R12                                     \
+	LEAQ (R13)(R10*2), R13                                    \
+	ADDQ $2, R14                                              \
+	JMP  loop                                                 \
+one:                                                              \
+	CMPQ R14, R11                                             \
+	JAE  done                                                 \
+	X2_DOT1(R12, 0(R13), 64(R13), Z0, Z1, Z5, Z6, Z2)         \
 done:
 
 // X2_ZERO zeroes the 32 outputs of each column of dst unless
-// accumulating (ZF clear: accumulate ≠ 0), after X2_ARGS.
+// accumulating (ZF clear: accumulate ≠ 0).
 #define X2_ZERO(zdone, zloop) \
 	JNE  zdone            \
 	MOVQ DX, R13          \
@@ -611,8 +717,16 @@ zloop:                        \
 	JNZ  zloop            \
 zdone:
 
+// X2_SCALES converts the rows' d of both strips (AX = stripStride) and
+// their −C·d.
+#define X2_SCALES                             \
+	VCVTPH2PS   (R8), Z12                 \
+	VCVTPH2PS   (R8)(AX*1), Z13           \
+	VMULPS.BCST r16NegC<>(SB), Z12, Z9    \
+	VMULPS.BCST r16NegC<>(SB), Z13, Z10
+
 // func r16GemmQ8_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
-TEXT ·r16GemmQ8_0x2VNNI(SB), NOSPLIT, $192-72
+TEXT ·r16GemmQ8_0x2VNNI(SB), 0, $576-72
 	LEAQ 63(SP), BX
 	ANDQ $~63, BX
 	MOVQ w+0(FP), SI
@@ -630,8 +744,10 @@ TEXT ·r16GemmQ8_0x2VNNI(SB), NOSPLIT, $192-72
 	X2_ZERO(q80x2Zeroed, q80x2Zero)
 	VPBROADCASTD r16C80<>(SB), Z14
 	VPBROADCASTD r16Magic<>(SB), Z8
+	VMOVDQU32 r16X2Perm<>(SB), Z11
 
 q80x2Block:
+	X2_TABLE(q80x2Dy, q80x2Grp, q80x2Rem, q80x2Table)
 	MOVQ stripStride+8(FP), AX
 	// Prefetch the words and scales of the block eight ahead.
 	PREFETCHT0 4096(SI)
@@ -652,8 +768,7 @@ q80x2Block:
 	PREFETCHT0 4544(SI)(AX*1)
 	PREFETCHT0 256(R8)
 	PREFETCHT0 256(R8)(AX*1)
-	VCVTPH2PS (R8), Z12
-	VCVTPH2PS (R8)(AX*1), Z13
+	X2_SCALES
 	VPXORD 0(SI), Z14, Z16
 	VPXORD 64(SI), Z14, Z17
 	VPXORD 128(SI), Z14, Z18
@@ -688,7 +803,7 @@ q80x2Block:
 	VPANDD.BCST r16C0f32<>(SB), hi, hi
 
 // func r16GemmQ4_0x2VNNI(w *byte, stripStride, nb int, y *byte, yStride, cols int, dst *float32, dstStride, accumulate int)
-TEXT ·r16GemmQ4_0x2VNNI(SB), NOSPLIT, $192-72
+TEXT ·r16GemmQ4_0x2VNNI(SB), 0, $576-72
 	LEAQ 63(SP), BX
 	ANDQ $~63, BX
 	MOVQ w+0(FP), SI
@@ -706,8 +821,10 @@ TEXT ·r16GemmQ4_0x2VNNI(SB), NOSPLIT, $192-72
 	X2_ZERO(q40x2Zeroed, q40x2Zero)
 	VPBROADCASTD r16C08<>(SB), Z14
 	VPBROADCASTD r16Magic<>(SB), Z8
+	VMOVDQU32 r16X2Perm<>(SB), Z11
 
 q40x2Block:
+	X2_TABLE(q40x2Dy, q40x2Grp, q40x2Rem, q40x2Table)
 	MOVQ stripStride+8(FP), AX
 	// Prefetch the words and scales of the block eight ahead.
 	PREFETCHT0 2048(SI)
@@ -720,8 +837,7 @@ q40x2Block:
 	PREFETCHT0 2240(SI)(AX*1)
 	PREFETCHT0 256(R8)
 	PREFETCHT0 256(R8)(AX*1)
-	VCVTPH2PS (R8), Z12
-	VCVTPH2PS (R8)(AX*1), Z13
+	X2_SCALES
 	Q40_LOADX(0(SI), Z16, Z20)
 	Q40_LOADX(64(SI), Z17, Z21)
 	Q40_LOADX(128(SI), Z18, Z22)
