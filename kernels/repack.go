@@ -33,7 +33,9 @@ import (
 // sixteen per-row sums. Nothing is summed across lanes, the per-row float
 // scales are vectors, and the weights unpacked into registers serve every
 // activation column in turn (see the comments in repack_amd64.s and
-// repack_kquant_amd64.s).
+// repack_kquant_amd64.s). Where a type has a two-strip kernel (r16X2:
+// q8_0 and q4_0 with AVX-512 VNNI) the drivers hand it two consecutive
+// strips (32 rows) at a time, which share each column's work.
 
 // r16Rows is the number of rows in a strip.
 const r16Rows = 16
