@@ -486,8 +486,12 @@ func TestChatPageServed(t *testing.T) {
 }
 
 func TestGollmRunUsesTheServer(t *testing.T) {
-	cmd := exec.Command(gollmBin, "run", "--verbose", model, prompt)
+	// Through the server, num_predict -1 (Ollama's default) generates until
+	// the model ends its text, shifting the context, and stories260K never
+	// does: the session sets a limit first.
+	cmd := exec.Command(gollmBin, "run", "--verbose", "-i", model)
 	cmd.Env = append(isolatedEnv(), "GOLLM_HOST="+strings.TrimPrefix(baseURL, "http://"))
+	cmd.Stdin = strings.NewReader("/set parameter num_predict 16\n" + prompt + "\n/bye\n")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
