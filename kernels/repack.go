@@ -293,6 +293,19 @@ func repack(f *r16Format, w []byte, rows, k int, fast bool) *RepackedMatrix {
 	return m
 }
 
+// RowGrain is the number of weight rows that calls of MatMulRows and
+// MatMulRowsRepacked with weights of type wt are best given (ranges
+// starting at its multiples): two strips of the row-interleaved layout
+// (32 rows) where the type has a two-strip kernel on this CPU (q8_0 and
+// q4_0 with AVX-512 VNNI), which then runs once for both; else one (16).
+// It depends on the type and the CPU only.
+func RowGrain(wt quant.Type) int {
+	if r16X2(wt) {
+		return 2 * r16Rows
+	}
+	return r16Rows
+}
+
 // MatMulRowsRepacked is MatMulRows for a repacked matrix: output rows
 // [r0, r1) for all cols columns, dst[c·dstStride + r] = row r of m ·
 // column c of xq, where xq holds cols columns quantized by

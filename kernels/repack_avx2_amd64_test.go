@@ -242,3 +242,18 @@ func BenchmarkMatMulAVX2(b *testing.B) {
 		}
 	}
 }
+
+// TestRowGrainAVX512 checks that q8_0 and q4_0 go two strips at a time
+// where the CPU runs the AVX-512 VNNI kernels, and one at a time at the
+// AVX2 and AVX-VNNI levels.
+func TestRowGrainAVX512(t *testing.T) {
+	want := 16
+	if hasVNNI && r16KernelLevel == r16LevelAVX512 {
+		want = 32
+	}
+	for _, wt := range []quant.Type{quant.Q8_0, quant.Q4_0} {
+		if got := RowGrain(wt); got != want {
+			t.Errorf("RowGrain(%v) = %d at kernel level %d, want %d", wt, got, r16KernelLevel, want)
+		}
+	}
+}

@@ -395,6 +395,35 @@ func TestRepack(t *testing.T) {
 	}
 }
 
+// TestRowGrain checks that RowGrain is two strips exactly for the types
+// the drivers run two strips at a time (q8_0 and q4_0 where the CPU has
+// their two-strip kernels), one strip otherwise.
+func TestRowGrain(t *testing.T) {
+	for _, c := range []struct {
+		wt   quant.Type
+		want int
+	}{
+		{quant.Q8_0, 16 + 16*b2i(r16X2(quant.Q8_0))},
+		{quant.Q4_0, 16 + 16*b2i(r16X2(quant.Q4_0))},
+		{quant.Q4K, 16},
+		{quant.Q6K, 16},
+		{quant.Q2K, 16},
+		{quant.F16, 16},
+	} {
+		if got := RowGrain(c.wt); got != c.want {
+			t.Errorf("RowGrain(%v) = %d, want %d", c.wt, got, c.want)
+		}
+	}
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // TestRepackAPI checks Repack's refusals and MatMulRowsRepacked's errors.
 func TestRepackAPI(t *testing.T) {
 	k := 256

@@ -170,12 +170,13 @@ func dotF32(a, b []float32) float32 {
 	return float32((s0 + s1) + (s2 + s3))
 }
 
-// mulMatChunkRows is the number of weight rows per work item. It does not
-// depend on the thread count, so every row is computed the same way (same
-// tile grouping) whatever the number of workers. It is two strips of the
-// kernels' row-interleaved layout, which the strip kernels of q8_0 and
-// q4_0 take in one call (sharing each column's work between them).
-const mulMatChunkRows = 32
+// mulMatChunkRows is the number of rows of weights of type wt per work
+// item: kernels.RowGrain, two strips of the kernels' row-interleaved
+// layout (32 rows) for the types whose strip kernel takes two at a time
+// (sharing each column's work between them), else 16. It does not depend
+// on the thread count, so every row is computed the same way (same tile
+// grouping) whatever the number of workers.
+func mulMatChunkRows(wt quant.Type) int { return kernels.RowGrain(wt) }
 
 // mulMatPlan describes how a mul_mat node runs.
 type mulMatPlan struct {
@@ -233,7 +234,8 @@ func (c *CPU) rowAsF32(b *Tensor, i1, i2, i3 int, tmp []float32) []float32 {
 
 // mulMatItems is the number of (batch, row chunk) work items of a*b.
 func mulMatItems(a, b *Tensor) int {
-	nchunks := (a.ne[1] + mulMatChunkRows - 1) / mulMatChunkRows
+	rows := mulMatChunkRows(a.typ)
+	nchunks := (a.ne[1] + rows - 1) / rows
 	return nchunks * b.ne[2] * b.ne[3]
 }
 
@@ -302,7 +304,8 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 	a, b := t.src[0], t.src[1]
 	k, m := a.ne[0], a.ne[1]
 	r2, r3 := b.ne[2]/a.ne[2], b.ne[3]/a.ne[3]
-	nchunks := (m + mulMatChunkRows - 1) / mulMatChunkRows
+	chunkRows := mulMatChunkRows(a.typ)
+	nchunks := (m + chunkRows - 1) / chunkRows
 	total := nchunks * b.ne[2] * b.ne[3]
 	tmp := c.threadFloats(s, ith)[b.ne[0]:]
 	dstStride := t.nb[1] / 4
@@ -325,8 +328,8 @@ func (c *CPU) mulMatRun(s *step, ith int) {
 		batch, chunk := item/nchunks, item%nchunks
 		i12, i13 := batch%b.ne[2], batch/b.ne[2]
 		i02, i03 := i12/r2, i13/r3
-		r0 := chunk * mulMatChunkRows
-		r1 := min(r0+mulMatChunkRows, m)
+		r0 := chunk * chunkRows
+		r1 := min(r0+chunkRows, m)
 		w := a.data[i02*a.nb[2]+i03*a.nb[3]:]
 		var x []byte
 		var xStride int
@@ -445,7 +448,8 @@ func (c *CPU) mulMatIDRun(s *step, ith int) {
 	l := &s.mmid
 	counts := i32s(c.scratch[l.counts:])[:nexp]
 	offs := i32s(c.scratch[l.offs:])[:nexp]
-	nchunks := (m + mulMatChunkRows - 1) / mulMatChunkRows
+	chunkRows := mulMatChunkRows(as.typ)
+	nchunks := (m + chunkRows - 1) / chunkRows
 	total := nchunks * nexp
 	tmp := c.threadFloats(s, ith)[as.ne[0]:]
 	out := f32s(c.scratch[l.out:])
@@ -459,8 +463,8 @@ func (c *CPU) mulMatIDRun(s *step, ith int) {
 		if n == 0 {
 			continue
 		}
-		r0 := chunk * mulMatChunkRows
-		r1 := min(r0+mulMatChunkRows, m)
+		r0 := chunk * chunkRows
+		r1 := min(r0+chunkRows, m)
 		g0 := int(offs[e])
 		x := c.scratch[l.acts+g0*s.mm.xrs : l.acts+(g0+n)*s.mm.xrs]
 		if rp := as.repackedPlane(e); rp != nil && driver.rowsRepacked(out[g0*m:], m, rp, r0, r1, x, s.mm.xrs, n) {
