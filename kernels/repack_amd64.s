@@ -481,7 +481,7 @@ q40Block:
 // one) runs each strip's eight VPDPBUSD as two chains of four instead,
 // for the latency. On Sapphire Rapids VPDPBUSD, FMA and the other 512-bit
 // operations share two ports; this is about 23 of them per column and
-// block for 32 rows, where the one-strip kernel takes about 19 for 16.
+// block for 32 rows, where the one-strip kernel takes about 20 for 16.
 //
 // The chains go to float without VCVTDQ2PS: they start from M − m·Σy,
 // M = 0x4B400000 the bits of the float C = 1.5·2²³, so they end as M + s,
