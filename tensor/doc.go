@@ -79,14 +79,17 @@
 // converts its activations into the weights' dot-product type (q8_0, q8_K,
 // f16-rounded f32…) once, all workers sharing that phase, then multiplies
 // through the kernels package's driver. Work is always cut on a fixed grid,
-// so results are bit-for-bit identical for any number of workers.
+// so results are bit-for-bit identical for any number of workers. A
+// product with one activation row skips the shared phase: every worker
+// converts the row itself (no barrier between the phases when decoding).
 //
 // A weight may carry a copy in the kernels' row-interleaved layout, made
 // once at load time by Tensor.Repack (model.New does it for every matrix
 // of a product). MulMat and MulMatID whose weight operand is that tensor
-// itself (not a view of it) then multiply with the copy, a strip of 16
-// rows per work item; get_rows, views and every other op keep reading the
-// plain bytes.
+// itself (not a view of it) then multiply with the copy, kernels.RowGrain
+// rows per work item (one strip of 16 rows, or two where the CPU has a
+// two-strip kernel for the type); get_rows, views and every other op keep
+// reading the plain bytes.
 //
 // # Numerics
 //
