@@ -582,7 +582,7 @@ TEXT ·r16GemmQ6KVNNI(SB), 0, $5248-64
 	R16_ZERO_DST(q6kZeroed, q6kZero)
 
 q6kBlock:
-	// Prefetch qh and the scales of the block after next (ql: Q6K_LOAD).
+	// Prefetch qh and the scales of the block PFD ahead (ql: Q6K_LOAD).
 	PREFETCHT0 (PFD*52*64+32*64)(SI)
 	PREFETCHT0 (PFD*52*64+33*64)(SI)
 	PREFETCHT0 (PFD*52*64+34*64)(SI)
