@@ -15,12 +15,14 @@ type actImpl struct {
 // actGo is the Go twin.
 var actGo = actImpl{"go", swigluGeneric, siluGeneric}
 
-// act is the implementation this CPU runs (the first of actImpls that
-// is not the Go twin, else the twin).
+// act is the implementation this CPU runs: the last (preferred) of
+// actImpls.
 var act = func() actImpl {
 	impls := actImpls()
 	return impls[len(impls)-1]
 }()
+
+func init() { setImpl("swiglu, silu", act.name) }
 
 // SwiGLU sets dst[i] = silu(x[i])·g[i], where silu(v) = v/(1 + e^−v), for
 // i < len(dst): the gated linear unit of Llama-style feed-forward layers.
