@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -453,8 +454,17 @@ func pyValue(s string) (val, rest string, ok bool) {
 	case "None":
 		lit = "null"
 	}
-	if _, err := strconv.ParseFloat(lit, 64); err != nil && lit != "true" && lit != "false" && lit != "null" {
+	if lit == "true" || lit == "false" || lit == "null" {
+		return lit, s[end:], true
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return "", "", false
+	}
+	if !json.Valid([]byte(lit)) {
+		// A Python number JSON does not write as it is (000, 1_000, 0x1f,
+		// .5): its value.
+		lit = strconv.FormatFloat(f, 'g', -1, 64)
 	}
 	return lit, s[end:], true
 }

@@ -3,6 +3,7 @@ package toolcall
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // mode is where in the reply the parser stands.
@@ -44,6 +45,7 @@ type Parser struct {
 
 	mode     mode
 	buf      string // text not yet settled
+	partial  string // an incomplete UTF-8 sequence after buf
 	trimLead bool   // drop whitespace at the head of buf
 	head     bool   // no answer text was settled yet
 	cur      marker // the marker that opened the call being collected
@@ -84,7 +86,14 @@ func New(o Options) *Parser {
 
 // Add feeds the next piece of generated text and returns what it settled.
 func (p *Parser) Add(piece string) Delta {
-	p.buf += piece
+	// An incomplete UTF-8 sequence at the end waits for its other bytes:
+	// whether it is whitespace (held before markers, trimmed at the start)
+	// is only known from the whole character.
+	p.buf += p.partial + piece
+	p.partial = ""
+	if n := incompleteSuffix(p.buf); n > 0 {
+		p.buf, p.partial = p.buf[:len(p.buf)-n], p.buf[len(p.buf)-n:]
+	}
 	for p.step(false) {
 	}
 	return p.take()
@@ -92,6 +101,8 @@ func (p *Parser) Add(piece string) Delta {
 
 // Finish ends the reply and returns what was still held back.
 func (p *Parser) Finish() Delta {
+	p.buf += p.partial
+	p.partial = ""
 	for p.step(true) {
 	}
 	p.flush()
@@ -112,6 +123,25 @@ func (p *Parser) content(s string) {
 }
 
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
+
+// incompleteSuffix returns the length of an incomplete UTF-8 sequence
+// ending s (0 if s ends on a whole character or on bytes that can never
+// form one).
+func incompleteSuffix(s string) int {
+	for n := 1; n <= min(utf8.UTFMax-1, len(s)); n++ {
+		c := s[len(s)-n]
+		if c < 0x80 {
+			return 0 // ASCII: complete
+		}
+		if utf8.RuneStart(c) {
+			if !utf8.FullRuneInString(s[len(s)-n:]) {
+				return n
+			}
+			return 0
+		}
+	}
+	return 0
+}
 
 func trimLeft(s string) string { return strings.TrimLeftFunc(s, isSpace) }
 
