@@ -48,16 +48,19 @@ func (c *CPU) getRows(t *Tensor, ith, nth int) {
 
 func (c *CPU) binary(t *Tensor, ith, nth int) {
 	a, b := t.src[0], t.src[1]
-	lo, hi := split(t.Rows(), ith, nth)
 	fast := a.nb[0] == 4 && b.nb[0] == 4 && b.ne[0] == t.ne[0]
+	lo, hi := split(t.Rows(), ith, nth)
+	c0, c1 := 0, t.ne[0]
+	if fast {
+		lo, hi, c0, c1 = elementSplit(t.Rows(), t.ne[0], ith, nth)
+	}
 	for r := lo; r < hi; r++ {
 		i1, i2, i3 := rowIndex(r, t.ne)
 		dst := t.rowF32(i1, i2, i3)
 		b1, b2, b3 := i1%b.ne[1], i2%b.ne[2], i3%b.ne[3]
 		if fast {
-			x, y := a.rowF32(i1, i2, i3), b.rowF32(b1, b2, b3)
-			y = y[:len(x)]
-			dst = dst[:len(x)]
+			x, y := a.rowF32(i1, i2, i3)[c0:c1], b.rowF32(b1, b2, b3)[c0:c1]
+			dst = dst[c0:c1]
 			switch t.op {
 			case OpAdd:
 				for i := range x {

@@ -60,6 +60,9 @@ func TestBinaryOps(t *testing.T) {
 		{"per-head", [4]int{16, 4, 6, 2}, [4]int{16, 1, 6, 1}, true},
 		{"repeat-inner", [4]int{12, 3, 2, 1}, [4]int{4, 3, 1, 1}, false},
 		{"scalar", [4]int{9, 7, 1, 1}, [4]int{1, 1, 1, 1}, true},
+		// One long row, as in decoding: workers split it by columns.
+		{"one-row", [4]int{300, 1, 1, 1}, [4]int{300, 1, 1, 1}, false},
+		{"one-row-bias", [4]int{300, 1, 1, 1}, [4]int{300, 1, 1, 1}, true},
 	}
 	for _, o := range ops {
 		for _, sh := range shapes {
