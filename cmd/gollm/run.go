@@ -216,12 +216,14 @@ type answerStats struct {
 	doneReason                string
 }
 
-// chatBackend answers a conversation, streaming the answer through out.
+// chatBackend answers a conversation, streaming the answer through out
+// (thinking set for the model's reasoning, which a server separates from
+// the answer).
 type chatBackend interface {
 	// chat generates the assistant's next message. params are Ollama
 	// option names and values (see runParams). A cancelled ctx ends the
 	// answer early without error (stats.stopped).
-	chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string)) (answerStats, error)
+	chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(piece string, thinking bool)) (answerStats, error)
 	// info describes the model for /show info.
 	info() (string, error)
 }
@@ -300,11 +302,25 @@ func (r *repl) ask(ctx context.Context, prompt string) error {
 	r.history = append(r.history, gollm.Message{Role: "user", Content: prompt})
 	var answer strings.Builder
 	w := bufio.NewWriter(r.out)
-	st, err := r.be.chat(ctx, r.messages(), r.params, func(s string) {
-		answer.WriteString(s)
+	thinking := false // inside the reasoning, shown as Ollama's CLI shows it
+	st, err := r.be.chat(ctx, r.messages(), r.params, func(s string, think bool) {
+		switch {
+		case think && !thinking:
+			w.WriteString("Thinking...\n")
+			thinking = true
+		case !think && thinking && s != "":
+			w.WriteString("\n...done thinking.\n\n")
+			thinking = false
+		}
+		if !think {
+			answer.WriteString(s)
+		}
 		w.WriteString(s)
 		w.Flush()
 	})
+	if thinking {
+		w.WriteString("\n...done thinking.\n")
+	}
 	if err != nil {
 		r.history = r.history[:len(r.history)-1]
 		return err
@@ -638,7 +654,7 @@ func ollamaDefaults() gollm.SamplerParams {
 	return p
 }
 
-func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string)) (answerStats, error) {
+func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string, bool)) (answerStats, error) {
 	sp := ollamaDefaults()
 	sp.Seed = rand.Uint64()
 	maxTokens := -1
@@ -706,7 +722,7 @@ func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params ma
 			}
 			return res, err
 		}
-		out(tok.Text)
+		out(tok.Text, false)
 	}
 	res.stopped = ctx.Err() != nil
 	res.promptTokens, res.evalTokens = st.PromptEvaluated, st.GeneratedTokens
@@ -815,7 +831,7 @@ func (b *remoteBackend) check() error {
 	return nil // other failures show up at the first answer
 }
 
-func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string)) (answerStats, error) {
+func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string, bool)) (answerStats, error) {
 	type message struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -846,7 +862,8 @@ func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params m
 	for {
 		var chunk struct {
 			Message struct {
-				Content string `json:"content"`
+				Content  string `json:"content"`
+				Thinking string `json:"thinking"`
 			} `json:"message"`
 			Done            bool   `json:"done"`
 			DoneReason      string `json:"done_reason"`
@@ -871,7 +888,10 @@ func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params m
 		if chunk.Error != "" {
 			return st, errors.New(chunk.Error)
 		}
-		out(chunk.Message.Content)
+		if chunk.Message.Thinking != "" {
+			out(chunk.Message.Thinking, true)
+		}
+		out(chunk.Message.Content, false)
 		if chunk.Done {
 			st.doneReason = chunk.DoneReason
 			st.totalDuration, st.loadDuration = time.Duration(chunk.TotalDuration), time.Duration(chunk.LoadDuration)

@@ -247,6 +247,7 @@ func TestRunOneAnswerLocal(t *testing.T) {
 type fakeOllama struct {
 	mu       sync.Mutex
 	requests []map[string]any
+	think    bool // reason first ("Let me see."), in message.thinking
 }
 
 func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -271,6 +272,11 @@ func (f *fakeOllama) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		msgs := body["messages"].([]any)
 		last := msgs[len(msgs)-1].(map[string]any)["content"].(string)
 		enc := json.NewEncoder(w)
+		if f.think {
+			for _, piece := range []string{"Let me", " see."} {
+				enc.Encode(map[string]any{"model": "tiny", "message": map[string]any{"role": "assistant", "content": "", "thinking": piece}, "done": false})
+			}
+		}
 		for _, piece := range []string{"echo", ": ", last} {
 			enc.Encode(map[string]any{"model": "tiny", "message": map[string]any{"role": "assistant", "content": piece}, "done": false})
 		}
@@ -337,6 +343,29 @@ func TestRunRemoteOneAnswer(t *testing.T) {
 	withInput(t, strings.NewReader("only stdin"), false)
 	if code, out, _ := runCLI(t, "run", "--host", srv.URL, "tiny"); code != 0 || out != "echo: only stdin\n" {
 		t.Errorf("exit %d, %q", code, out)
+	}
+}
+
+// TestRunRemoteThinking: the server's message.thinking is shown as
+// Ollama's CLI shows it, and stays out of the conversation history.
+func TestRunRemoteThinking(t *testing.T) {
+	f := &fakeOllama{think: true}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	withInput(t, strings.NewReader("first\nsecond\n/bye\n"), false)
+	code, out, errOut := runCLI(t, "run", "-i", "--host", srv.URL, "tiny")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := ">>> Thinking...\nLet me see.\n...done thinking.\n\necho: first\n"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if len(f.requests) != 2 {
+		t.Fatalf("%d chat requests, want 2", len(f.requests))
+	}
+	msgs := f.requests[1]["messages"].([]any)
+	if got := msgs[1].(map[string]any)["content"]; got != "echo: first" {
+		t.Errorf("history keeps %q as the answer, want the answer alone", got)
 	}
 }
 
