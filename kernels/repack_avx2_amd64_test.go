@@ -22,7 +22,7 @@ import (
 func TestR16PackAsm(t *testing.T) {
 	impls := r16PackImpls()
 	if len(impls) == 0 {
-		t.Skip("no assembly packer on this CPU")
+		t.Skip("platform: this amd64 CPU has no AVX2, so no assembly packer to compare")
 	}
 	for _, f := range r16Formats {
 		for _, impl := range impls {
@@ -58,7 +58,7 @@ func TestR16PackAsm(t *testing.T) {
 // the CPU has them.
 func TestR16AVX2Driver(t *testing.T) {
 	if !hasAVX2 {
-		t.Skip("no AVX2 on this CPU")
+		t.Skip("platform: this amd64 CPU has no AVX2")
 	}
 	for _, f := range r16Formats {
 		if !r16AVX2Types[f.typ] {
