@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/chat"
 	"github.com/gollm/gollm/internal/embedded"
 	"github.com/gollm/gollm/server/store"
 )
@@ -96,11 +97,15 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	var (
 		host                      string
 		local, verbose, forceREPL bool
+		think                     optBool
+		hide                      bool
 	)
 	fs.StringVar(&host, "host", hostDefault, "server `address` to use if one runs there (default $GOLLM_HOST, $OLLAMA_HOST or "+defaultHost+")")
 	fs.BoolVar(&local, "local", false, "load the model in this process even if a server runs")
 	fs.BoolVar(&verbose, "verbose", false, "print timings after each answer")
 	fs.BoolVar(&forceREPL, "i", false, "interactive session even when standard input is not a terminal")
+	fs.Var(&think, "think", "turn the model's reasoning on (--think) or off (--think=false); default: the model's choice")
+	fs.BoolVar(&hide, "hidethinking", false, "do not print the model's reasoning")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gollm run [flags] MODEL [PROMPT]")
 		fmt.Fprintln(stderr, "\nMODEL is a model name (as `gollm serve` resolves it: the built-in "+embedded.Name+",")
@@ -170,7 +175,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	r := &repl{out: stdout, errOut: stderr, verbose: verbose, params: map[string]any{}}
+	r := &repl{out: stdout, errOut: stderr, verbose: verbose, params: map[string]any{}, think: think.v, hide: hide}
 	if be == nil {
 		lb, err := newLocalBackend(st, name, mf)
 		if err != nil {
@@ -223,7 +228,9 @@ type chatBackend interface {
 	// chat generates the assistant's next message. params are Ollama
 	// option names and values (see runParams). A cancelled ctx ends the
 	// answer early without error (stats.stopped).
-	chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(piece string, thinking bool)) (answerStats, error)
+	// think turns the model's reasoning on or off (nil: the model's
+	// default).
+	chat(ctx context.Context, msgs []gollm.Message, params map[string]any, think *bool, out func(piece string, thinking bool)) (answerStats, error)
 	// info describes the model for /show info.
 	info() (string, error)
 }
@@ -272,6 +279,8 @@ type repl struct {
 	params  map[string]any
 	system  string
 	history []gollm.Message
+	think   *bool // /set think, /set nothink, --think (nil: the model's default)
+	hide    bool  // --hidethinking: reasoning is not printed
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the answer running now, if any
@@ -303,7 +312,10 @@ func (r *repl) ask(ctx context.Context, prompt string) error {
 	var answer strings.Builder
 	w := bufio.NewWriter(r.out)
 	thinking := false // inside the reasoning, shown as Ollama's CLI shows it
-	st, err := r.be.chat(ctx, r.messages(), r.params, func(s string, think bool) {
+	st, err := r.be.chat(ctx, r.messages(), r.params, r.think, func(s string, think bool) {
+		if think && r.hide {
+			return
+		}
 		switch {
 		case think && !thinking:
 			w.WriteString("Thinking...\n")
@@ -369,6 +381,7 @@ const replHelp = `Available commands:
                                   top_p, min_p, num_predict, seed, repeat_penalty,
                                   repeat_last_n, num_ctx
   /set system <text>              set the system message ("""…""" for several lines)
+  /set think, /set nothink        turn the model's reasoning on or off
   /show info                      describe the model
   /show parameters                list the parameters set
   /show system                    print the system message
@@ -510,6 +523,14 @@ func (r *repl) set(line string, fields []string) {
 			return
 		}
 		fmt.Fprintln(r.out, "Set system message.")
+	case len(fields) == 2 && (fields[1] == "think" || fields[1] == "nothink"):
+		on := fields[1] == "think"
+		r.think = &on
+		if on {
+			fmt.Fprintln(r.out, "Set 'think' mode.")
+		} else {
+			fmt.Fprintln(r.out, "Set 'nothink' mode.")
+		}
 	case len(fields) == 4 && fields[1] == "parameter":
 		v, err := parseParam(fields[2], fields[3])
 		if err != nil {
@@ -654,7 +675,7 @@ func ollamaDefaults() gollm.SamplerParams {
 	return p
 }
 
-func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string, bool)) (answerStats, error) {
+func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, think *bool, out func(string, bool)) (answerStats, error) {
 	sp := ollamaDefaults()
 	sp.Seed = rand.Uint64()
 	maxTokens := -1
@@ -713,6 +734,13 @@ func (b *localBackend) chat(ctx context.Context, msgs []gollm.Message, params ma
 	}
 	var st gollm.Stats
 	opts := gollm.ChatOptions{GenerateOptions: gollm.GenerateOptions{MaxTokens: maxTokens, Sampler: sp, Stop: stop, Stats: &st}}
+	switch {
+	case think == nil:
+	case *think:
+		opts.Thinking = chat.ThinkingOn
+	default:
+		opts.Thinking = chat.ThinkingOff
+	}
 	start := time.Now()
 	var res answerStats
 	for tok, err := range b.session.Chat(ctx, msgs, opts) {
@@ -831,7 +859,7 @@ func (b *remoteBackend) check() error {
 	return nil // other failures show up at the first answer
 }
 
-func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, out func(string, bool)) (answerStats, error) {
+func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params map[string]any, think *bool, out func(string, bool)) (answerStats, error) {
 	type message struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
@@ -840,8 +868,9 @@ func (b *remoteBackend) chat(ctx context.Context, msgs []gollm.Message, params m
 		Model    string         `json:"model"`
 		Messages []message      `json:"messages"`
 		Stream   bool           `json:"stream"`
+		Think    *bool          `json:"think,omitempty"`
 		Options  map[string]any `json:"options,omitempty"`
-	}{Model: b.model, Stream: true, Options: params}
+	}{Model: b.model, Stream: true, Think: think, Options: params}
 	for _, m := range msgs {
 		req.Messages = append(req.Messages, message{m.Role, m.Content})
 	}
@@ -931,3 +960,26 @@ func (b *remoteBackend) info() (string, error) {
 	fmt.Fprintf(&sb, "    %-20s %s\n", "runs", "on the server at "+b.base)
 	return sb.String(), nil
 }
+
+// optBool is a boolean flag that remembers whether it was given:
+// --think, --think=true, --think=false.
+type optBool struct{ v *bool }
+
+func (o *optBool) String() string {
+	if o == nil || o.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*o.v)
+}
+
+func (o *optBool) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	o.v = &b
+	return nil
+}
+
+// IsBoolFlag lets the flag stand alone (--think).
+func (o *optBool) IsBoolFlag() bool { return true }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -465,5 +466,43 @@ func TestServerURL(t *testing.T) {
 		if (err != nil) != (tc.want == "") || got != tc.want {
 			t.Errorf("serverURL(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// TestRunThinkSettings: --think, /set think and /set nothink reach the
+// server as Ollama's top-level think; --hidethinking prints the answer only.
+func TestRunThinkSettings(t *testing.T) {
+	f := &fakeOllama{think: true}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	withInput(t, strings.NewReader("one\n/set nothink\ntwo\n/set think\nthree\n/bye\n"), false)
+	code, out, errOut := runCLI(t, "run", "-i", "--think=false", "--hidethinking", "--host", srv.URL, "tiny")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "Thinking") || strings.Contains(out, "Let me see.") || !strings.Contains(out, "echo: one\n") {
+		t.Errorf("--hidethinking output:\n%s", out)
+	}
+	if !strings.Contains(out, "Set 'nothink' mode.") || !strings.Contains(out, "Set 'think' mode.") {
+		t.Errorf("no confirmations:\n%s", out)
+	}
+	var got []any
+	for _, r := range f.requests {
+		got = append(got, r["think"])
+	}
+	if want := []any{false, false, true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("think per request %v, want %v", got, want)
+	}
+	// Without --think, the request leaves think out (the model's default).
+	f.requests = nil
+	withInput(t, strings.NewReader("hi\n/bye\n"), false)
+	if code, _, errOut := runCLI(t, "run", "-i", "--host", srv.URL, "tiny"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, ok := f.requests[0]["think"]; ok {
+		t.Errorf("think sent without --think: %v", f.requests[0])
+	}
+	if code, _, errOut := runCLI(t, "run", "--think=maybe", "--host", srv.URL, "tiny", "hi"); code != 2 || !strings.Contains(errOut, "think") {
+		t.Errorf("--think=maybe: exit %d, %q", code, errOut)
 	}
 }
