@@ -58,6 +58,7 @@ type oaiSampling struct {
 	TypicalP      *float64        `json:"typical_p"`
 	RepeatPenalty *float64        `json:"repeat_penalty"`
 	RepeatLastN   *int            `json:"repeat_last_n"`
+	NKeep         *int            `json:"n_keep"`
 	KeepAlive     json.RawMessage `json:"keep_alive"`
 	drySampling                   // llama-server's dry_* fields
 }
@@ -521,6 +522,13 @@ func (s *Server) oaiJob(r *http.Request, ref *store.Model, o *oaiSampling, promp
 	samp, err := o.sampling(ref, vocab)
 	if err != nil {
 		return nil, err
+	}
+	samp.shift = s.cfg.ContextShift
+	if o.NKeep != nil {
+		if *o.NKeep < -1 {
+			return nil, badParam("n_keep", "n_keep must be -1 (the whole prompt) or at least 0 (got %d)", *o.NKeep)
+		}
+		samp.keep = *o.NKeep
 	}
 	format, err := openAIResponseFormat(o.ResponseFormat)
 	if err != nil {

@@ -76,6 +76,12 @@ type Config struct {
 	// MaxLoaded is the most models kept loaded at once (0: no limit);
 	// loading one more unloads the least recently used idle model.
 	MaxLoaded int
+	// ContextShift makes the OpenAI endpoints shift a full context and go
+	// on, as llama-server's --context-shift does (keeping the request's
+	// n_keep prompt tokens, default 0: BOS only); without it they stop with
+	// finish_reason "length". Ollama's endpoints always shift, as Ollama
+	// does (num_keep).
+	ContextShift bool
 	// Threads, BatchSize and KVCacheType are passed to gollm.Load (0 or
 	// "": gollm's defaults).
 	Threads     int

@@ -108,3 +108,22 @@ func TestOllamaEndlessGeneration(t *testing.T) {
 		t.Errorf("next request: status %d %v", st, out)
 	}
 }
+
+// TestOpenAIContextShift: with Config.ContextShift (serve --context-shift)
+// the OpenAI endpoints shift a full context and go on; n_keep is checked.
+func TestOpenAIContextShift(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.ContextSize, c.ContextShift = 64, true })
+	var out map[string]any
+	body := map[string]any{"model": "stories260K", "prompt": "Once upon a time", "temperature": 0, "max_tokens": 150, "n_keep": 2}
+	if st := ts.post("/v1/completions", body, &out); st != 200 {
+		t.Fatalf("status %d: %v", st, out)
+	}
+	usage, _ := out["usage"].(map[string]any)
+	if n, _ := usage["completion_tokens"].(float64); n != 150 {
+		t.Errorf("usage %v: want 150 completion tokens past the 64-token context", usage)
+	}
+	body["n_keep"] = -2
+	if st := ts.post("/v1/completions", body, &out); st != 400 {
+		t.Errorf("n_keep -2: status %d %v, want 400", st, out)
+	}
+}

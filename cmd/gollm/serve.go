@@ -148,6 +148,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	fs.IntVar(&cfg.ContextSize, "c", 0, "same as --ctx-size")
 	fs.StringVar(&cfg.APIKey, "api-key", "", "require this bearer `key` ($GOLLM_API_KEY)")
 	fs.Var(&keepAlive, "keep-alive", "how long an idle model stays loaded (5m, 1h, 0: unload at once, -1: forever; $GOLLM_KEEP_ALIVE)")
+	fs.BoolVar(&cfg.ContextShift, "context-shift", false, "OpenAI endpoints: shift a full context and go on, as llama-server's --context-shift (Ollama endpoints always do)")
 	fs.IntVar(&cfg.MaxLoaded, "max-loaded", server.DefaultMaxLoaded, "models kept loaded at once (0: no limit)")
 	fs.StringVar(&cfg.DefaultModel, "m", "", "default `model`, loaded at start and used by OpenAI and llama-server requests that name none")
 	fs.StringVar(&cfg.DefaultModel, "model", "", "same as -m")
