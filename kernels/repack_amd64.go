@@ -8,6 +8,7 @@ import (
 )
 
 // Assembly in repack_amd64.s (the AVX-512 packer, q8_0 and q4_0),
+// repack_amx_amd64.s (q8_0 with AMX-INT8),
 // repack_kquant_amd64.s (q4_K, q5_K, q6_K) and repack_avx2_amd64.s (the
 // AVX2 packer and kernels, and the AVX-VNNI kernels).
 
@@ -103,6 +104,9 @@ func r16Impls(t quant.Type) []r16Impl {
 	if hasVNNI && r16AsmTypes[t] {
 		impls = append(impls, r16Impl{"avx512vnni", r16GemmVNNI})
 	}
+	if hasAMX && t == quant.Q8_0 {
+		impls = append(impls, r16Impl{"amx-int8", r16GemmAMX})
+	}
 	return impls
 }
 
@@ -137,13 +141,14 @@ const (
 )
 
 // r16KernelLevel is the strip kernel r16Gemm runs for a type with one
-// (r16AsmType): AVX-512 VNNI where the CPU has it, else AVX-VNNI, else
-// AVX2. r16PackLevel is the packer r16Pack runs. Tests switch them; the
+// (r16AsmType): AVX-512 VNNI where the CPU has it (and for q8_0 at this
+// level, AMX-INT8 for whole groups of 16 columns where r16AMX), else
+// AVX-VNNI, else AVX2. r16PackLevel is the packer r16Pack runs. Tests switch them; the
 // calls stay direct, so that the drivers' stack buffers do not escape.
 var (
 	r16KernelLevel = func() r16Level {
 		switch {
-		case hasVNNI && r16Force == "":
+		case hasVNNI && (r16Force == "" || r16Force == "noamx"):
 			return r16LevelAVX512
 		case hasAVXVNNI && r16Force != "avx2":
 			return r16LevelAVXVNNI
@@ -152,7 +157,7 @@ var (
 	}()
 	r16PackLevel = func() r16Level {
 		switch {
-		case hasAVX512 && r16Force == "":
+		case hasAVX512 && (r16Force == "" || r16Force == "noamx"):
 			return r16LevelAVX512
 		case hasAVX2:
 			return r16LevelAVX2
@@ -164,8 +169,10 @@ var (
 // r16Force, when set at link time (go build
 // -ldflags=-X=github.com/gollm/gollm/kernels.r16Force=avx2), makes the
 // r16 kernels and packer run at the AVX2 level on a CPU with AVX-512, to
-// measure what AVX2-only CPUs get from them; any other value picks the
-// AVX-VNNI kernels where the CPU has them, as on Intel's desktop CPUs.
+// measure what AVX2-only CPUs get from them; "noamx" keeps the AVX-512
+// level but leaves AMX off (the AVX-512 VNNI kernels for q8_0 on a CPU
+// with AMX-INT8); any other value picks the AVX-VNNI kernels where the
+// CPU has them, as on Intel's desktop CPUs.
 // The other kernels keep their own choices. It is for measurements only.
 var r16Force string
 
@@ -183,6 +190,8 @@ func r16AsmName(t quant.Type) string {
 	switch {
 	case !r16Fast || !r16AsmType(t):
 		return "none (plain tiles)"
+	case r16AMX && t == quant.Q8_0:
+		return "amx-int8"
 	case r16KernelLevel == r16LevelAVX512:
 		return "avx512vnni"
 	case r16KernelLevel == r16LevelAVXVNNI && r16AVXVNNITypes[t]:
@@ -245,7 +254,9 @@ func r16PackWith(level r16Level, f *r16Format, dst, src []byte, srcStride, nb in
 	}
 }
 
-// r16Gemm runs the strip kernel of f's type (see r16GemmGeneric).
+// r16Gemm runs the strip kernel of f's type (see r16GemmGeneric): for
+// q8_0 with AMX (r16AMX), the AMX kernel for whole groups of 16 columns
+// and the VNNI kernel for the rest.
 func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	if !r16Fast || !r16AsmType(f.typ) {
 		r16GemmGeneric(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
@@ -253,6 +264,10 @@ func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, ds
 	}
 	switch r16KernelLevel {
 	case r16LevelAVX512:
+		if r16AMX && f.typ == quant.Q8_0 {
+			r16GemmAMX(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+			return
+		}
 		r16GemmVNNI(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 	case r16LevelAVXVNNI:
 		r16GemmX86(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate, true)
@@ -407,16 +422,25 @@ func r16Impls2(t quant.Type) []r16Impl2 {
 	if hasVNNI && (t == quant.Q8_0 || t == quant.Q4_0) {
 		impls = append(impls, r16Impl2{"avx512vnni", r16Gemm2VNNI})
 	}
+	if hasAMX && t == quant.Q8_0 {
+		impls = append(impls, r16Impl2{"amx-int8", r16Gemm2AMX})
+	}
 	return impls
 }
 
 // r16Gemm2 runs the two-strip kernel of f's type (see r16Gemm2Generic),
-// or the one-strip kernel on each strip where there is none.
+// or the one-strip kernel on each strip where there is none; for q8_0
+// with AMX (r16AMX), the AMX kernel on each strip for whole groups of 16
+// columns and the two-strip VNNI kernel for the rest.
 func r16Gemm2(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	if !r16X2(f.typ) {
 		r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
 		r16Gemm(f, strips, nb, y, yStride, cols, dst, dstStride, accumulate)
 		r16Gemm(f, strips[stripStride:], nb, y, yStride, cols, dst[r16Rows:], dstStride, accumulate)
+		return
+	}
+	if r16AMX && f.typ == quant.Q8_0 {
+		r16Gemm2AMX(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, accumulate)
 		return
 	}
 	r16Gemm2VNNI(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, accumulate)

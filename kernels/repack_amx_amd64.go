@@ -1,0 +1,77 @@
+//go:build !noasm
+
+package kernels
+
+import (
+	"github.com/gollm/gollm/quant"
+	"github.com/klauspost/cpuid/v2"
+)
+
+// AMX-INT8 strip kernel for q8_0 (repack_amx_amd64.s): TDPBSSD on the
+// r16 words of a block, which are an AMX B tile as they lie.
+
+// r16GemmQ8_0AMX is r16GemmQ8_0VNNI for groups×16 columns (groups ≥ 1,
+// nb ≥ 1, 15·yStride < 2³¹) on a CPU with AMX-TILE and AMX-INT8 whose
+// OS has granted this process the tile data state (hasAMX). Its outputs
+// are bit for bit those of r16GemmQ8_0VNNI.
+//
+//go:noescape
+func r16GemmQ8_0AMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+
+// amxCols is the number of activation columns one AMX tile takes: the AMX
+// kernel runs groups of that many, the rest go to the VNNI kernels.
+const amxCols = 16
+
+// hasAMX says whether the AMX-INT8 kernel runs: the CPU has AVX-512 VNNI
+// (the kernel's float work and the kernel for the other columns),
+// AMX-TILE and AMX-INT8, and the OS let this process use the tile data
+// (amxRequest, once at init).
+var hasAMX = hasVNNI && cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXINT8) && amxRequest()
+
+// r16AMX says whether r16Gemm and r16Gemm2 run the AMX kernel for q8_0
+// (hasAMX, unless r16Force is set at link time).
+var r16AMX = hasAMX && r16Force == "" && r16KernelLevel == r16LevelAVX512
+
+// r16AMXFit says whether the AMX kernel can take columns yStride bytes
+// apart (its gather's offsets are 32-bit).
+func r16AMXFit(yStride int) bool { return 15*yStride < 1<<31 }
+
+// r16GemmAMX is r16GemmVNNI for q8_0 with the AMX kernel for whole groups
+// of 16 columns and the VNNI kernel for the rest.
+func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
+	if f.typ != quant.Q8_0 {
+		panic("kernels: no AMX r16 kernel for " + f.typ.String())
+	}
+	g := cols / amxCols
+	if g == 0 || nb == 0 || !r16AMXFit(yStride) {
+		r16GemmVNNI(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
+		return
+	}
+	acc := 0
+	if accumulate {
+		acc = 1
+	}
+	r16GemmQ8_0AMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
+	if n := g * amxCols; n < cols {
+		r16GemmVNNI(f, strip, nb, y[n*yStride:], yStride, cols-n, dst[n*dstStride:], dstStride, accumulate)
+	}
+}
+
+// r16Gemm2AMX is r16Gemm2VNNI for q8_0 with the AMX kernel on each strip
+// for whole groups of 16 columns and the two-strip VNNI kernel for the
+// rest.
+func r16Gemm2AMX(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
+	r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
+	g := cols / amxCols
+	if g == 0 || nb == 0 || !r16AMXFit(yStride) {
+		r16Gemm2VNNI(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, accumulate)
+		return
+	}
+	n := g * amxCols
+	r16GemmAMX(f, strips, nb, y, yStride, n, dst, dstStride, accumulate)
+	r16GemmAMX(f, strips[stripStride:], nb, y, yStride, n, dst[r16Rows:], dstStride, accumulate)
+	if n < cols {
+		r16Gemm2VNNI(f, strips, stripStride, nb, y[n*yStride:], yStride, cols-n, dst[n*dstStride:], dstStride, accumulate)
+	}
+}

@@ -1,0 +1,162 @@
+//go:build !noasm
+
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// TestR16GemmAMX runs the AMX q8_0 strip kernel (through its wrappers for
+// one strip and two) on random strips of 1…20 blocks against the naive
+// reference, the Go twin and, bit for bit, the AVX-512 VNNI kernels: 16,
+// 32, 48 and 64 columns (whole AMX groups) and 17, 31 and 70 (a rest for
+// the VNNI kernel), unaligned activations with padded strides, outputs
+// overwritten and accumulated, nothing written outside them, and extreme
+// blocks (all quants −127, 127 or −128 against −127, 127 or −128, zero
+// scales in weights and activations).
+func TestR16GemmAMX(t *testing.T) {
+	if !hasAMX {
+		t.Skip("platform: CPU without AMX-INT8 (or the OS did not grant the tile data)")
+	}
+	f := &r16Q8_0
+	rng := newRNG(0x414d58)
+	for _, nb := range []int{1, 2, 3, 4, 5, 7, 8, 13, 16, 20} {
+		for _, cols := range []int{16, 32, 48, 64, 17, 31, 70} {
+			if cols > 32 && nb > 5 && nb != 20 {
+				continue
+			}
+			for _, extreme := range []bool{false, true} {
+				what := fmt.Sprintf("nb=%d cols=%d extreme=%v", nb, cols, extreme)
+				testR16GemmAMXCase(t, rng, f, nb, cols, extreme, what)
+			}
+		}
+	}
+}
+
+// amxExtreme overwrites some rows and columns with extreme blocks.
+func amxExtreme(rng *rand.Rand, x []byte, rows, rowBytes int, y []byte, cols, yStride, nb int) {
+	fills := []byte{0x81, 0x7f, 0x80} // −127, 127, −128
+	for r := 0; r < rows; r++ {
+		for b := 0; b < nb; b++ {
+			blk := x[r*rowBytes+b*bytesQ8_0 : r*rowBytes+(b+1)*bytesQ8_0]
+			switch r % 4 {
+			case 0, 1, 2:
+				for i := 2; i < len(blk); i++ {
+					blk[i] = fills[(r+b)%3]
+				}
+				putF16(blk, rng.Float64()+0.5)
+			case 3:
+				putF16(blk, 0)
+			}
+		}
+	}
+	for c := 0; c < cols; c++ {
+		for b := 0; b < nb; b++ {
+			blk := y[c*yStride+b*bytesQ8_0 : c*yStride+(b+1)*bytesQ8_0]
+			if c%5 == 4 {
+				putF16(blk, 0)
+				continue
+			}
+			for i := 2; i < len(blk); i++ {
+				blk[i] = fills[(c+2*b)%3]
+			}
+			putF16(blk, rng.Float64()+0.5)
+		}
+	}
+}
+
+// testR16GemmAMXCase is one case of TestR16GemmAMX.
+func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int, extreme bool, what string) {
+	const rows = 2 * r16Rows
+	rowBytes := nb * f.blockBytes
+	x := r16RandRows(t, rng, f, rows, rowBytes, nb)
+	yStride := nb*f.actBytes + rng.IntN(40)
+	y := r16RandActs(t, rng, f, cols, yStride, nb)
+	if extreme {
+		amxExtreme(rng, x, rows, rowBytes, y, cols, yStride, nb)
+	}
+	stripStride := f.stripBytes(nb) + 64*rng.IntN(2) + rng.IntN(8)
+	strips := kqUnaligned(rng, stripStride+f.stripBytes(nb))
+	r16PackGeneric(f, strips, x, rowBytes, nb, r16Rows)
+	r16PackGeneric(f, strips[stripStride:], x[r16Rows*rowBytes:], rowBytes, nb, r16Rows)
+	for _, two := range []bool{false, true} {
+		n := r16Rows
+		if two {
+			n = rows
+		}
+		dstStride := n + rng.IntN(5)
+		dst := make([]float32, (cols-1)*dstStride+n+1)
+		for i := range dst {
+			dst[i] = -7
+		}
+		run := func(out []float32, accumulate bool, amx bool) {
+			switch {
+			case two && amx:
+				r16Gemm2AMX(f, strips, stripStride, nb, y, yStride, cols, out, dstStride, accumulate)
+			case two:
+				r16Gemm2VNNI(f, strips, stripStride, nb, y, yStride, cols, out, dstStride, accumulate)
+			case amx:
+				r16GemmAMX(f, strips, nb, y, yStride, cols, out, dstStride, accumulate)
+			default:
+				r16GemmVNNI(f, strips, nb, y, yStride, cols, out, dstStride, accumulate)
+			}
+		}
+		twin := slices.Clone(dst)
+		if two {
+			r16Gemm2Generic(f, strips, stripStride, nb, y, yStride, cols, twin, dstStride, false)
+		} else {
+			r16GemmGeneric(f, strips, nb, y, yStride, cols, twin, dstStride, false)
+		}
+		vnni := slices.Clone(dst)
+		run(vnni, false, false)
+		run(dst, false, true)
+		acc := slices.Clone(dst)
+		run(acc, true, true)
+		vnniAcc := slices.Clone(vnni)
+		run(vnniAcc, true, false)
+		for i := range dst {
+			r, c := i%dstStride, i/dstStride
+			if r >= n || c >= cols {
+				if dst[i] != -7 || acc[i] != -7 {
+					t.Fatalf("%s two=%v: wrote dst[%d] outside the outputs", what, two, i)
+				}
+				continue
+			}
+			w := fmt.Sprintf("%s two=%v r=%d c=%d", what, two, r, c)
+			if math.Float32bits(dst[i]) != math.Float32bits(vnni[i]) || math.Float32bits(acc[i]) != math.Float32bits(vnniAcc[i]) {
+				t.Fatalf("%s: amx %.9g (accumulated %.9g), vnni %.9g (%.9g)", w, dst[i], acc[i], vnni[i], vnniAcc[i])
+			}
+			want, abs := r16Ref(t, f, x[r*rowBytes:], y[c*yStride:], nb)
+			checkDot(t, w+" vs exact", dst[i], want, abs, dotTol)
+			checkDot(t, w+" vs go", dst[i], float64(twin[i]), abs, dotTol)
+			checkDot(t, w+" accumulated", acc[i], 2*want, 2*abs, dotTol)
+		}
+	}
+}
+
+// TestR16AMXLevel checks the dispatch: with AMX the q8_0 kernels r16Gemm
+// and r16Gemm2 run are the AMX wrappers (whose outputs the drivers mix
+// with the VNNI kernels' for the other columns), and the name reported.
+func TestR16AMXLevel(t *testing.T) {
+	if !hasAMX {
+		t.Skip("platform: CPU without AMX-INT8 (or the OS did not grant the tile data)")
+	}
+	if r16Force != "" {
+		t.Skipf("platform: r16Force=%q at link time, AMX off", r16Force)
+	}
+	if !r16AMX {
+		t.Fatal("AMX usable but r16AMX off")
+	}
+	if got := r16AsmName(quant.Q8_0); got != "amx-int8" {
+		t.Errorf("r16AsmName(q8_0) = %q, want amx-int8", got)
+	}
+	if got := r16AsmName(quant.Q4_0); got != "avx512vnni" {
+		t.Errorf("r16AsmName(q4_0) = %q, want avx512vnni", got)
+	}
+}
