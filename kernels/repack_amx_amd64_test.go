@@ -10,7 +10,21 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/quant"
+	"github.com/klauspost/cpuid/v2"
 )
+
+// amxSkip skips a test of the AMX kernel where it does not run, saying
+// why.
+func amxSkip(t *testing.T) {
+	switch {
+	case noASM:
+		t.Skip("platform: assembly off (GOLLM_NOASM=1), no AMX-INT8 kernel")
+	case !cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXINT8) || !hasVNNI:
+		t.Skip("platform: CPU without AMX-INT8 (and AVX-512 VNNI)")
+	case !hasAMX:
+		t.Skip("platform: CPU with AMX-INT8, but the OS did not grant this process the tile data (arch_prctl)")
+	}
+}
 
 // TestR16GemmAMX runs the AMX q8_0 strip kernel (through its wrappers for
 // one strip and two) on random strips of 1…20 blocks against the naive
@@ -21,12 +35,10 @@ import (
 // blocks (all quants −127, 127 or −128 against −127, 127 or −128, zero
 // scales in weights and activations).
 func TestR16GemmAMX(t *testing.T) {
-	if !hasAMX {
-		t.Skip("platform: CPU without AMX-INT8 (or the OS did not grant the tile data)")
-	}
+	amxSkip(t)
 	f := &r16Q8_0
 	rng := newRNG(0x414d58)
-	for _, nb := range []int{1, 2, 3, 4, 5, 7, 8, 13, 16, 20} {
+	for nb := 1; nb <= 20; nb++ {
 		for _, cols := range []int{16, 32, 48, 64, 17, 31, 70} {
 			if cols > 32 && nb > 5 && nb != 20 {
 				continue
@@ -144,9 +156,7 @@ func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int
 // and r16Gemm2 run are the AMX wrappers (whose outputs the drivers mix
 // with the VNNI kernels' for the other columns), and the name reported.
 func TestR16AMXLevel(t *testing.T) {
-	if !hasAMX {
-		t.Skip("platform: CPU without AMX-INT8 (or the OS did not grant the tile data)")
-	}
+	amxSkip(t)
 	if r16Force != "" {
 		t.Skipf("platform: r16Force=%q at link time, AMX off", r16Force)
 	}
@@ -158,5 +168,51 @@ func TestR16AMXLevel(t *testing.T) {
 	}
 	if got := r16AsmName(quant.Q4_0); got != "avx512vnni" {
 		t.Errorf("r16AsmName(q4_0) = %q, want avx512vnni", got)
+	}
+}
+
+// TestMatMulAMX runs q8_0 matmuls of 16 columns and more through the
+// drivers (MatMulRows packing on the fly, in parts of a row, and
+// MatMulRowsRepacked over strip pairs, a single strip and unaligned row
+// ranges), where the AMX kernel takes the whole groups of 16 columns,
+// against the naive reference for every output.
+func TestMatMulAMX(t *testing.T) {
+	amxSkip(t)
+	f := &r16Q8_0
+	rng := newRNG(0x414d59)
+	chunk := r16Buffer / (2 * r16Rows * f.blockBytes)
+	nb := 2*chunk + 3 // on the fly: three parts of a row
+	k := nb * f.blockElems
+	const rows = 50
+	rowBytes := f.typ.RowSize(k)
+	w := r16RandRows(t, rng, f, rows, rowBytes, nb)
+	m, ok := Repack(f.typ, w, rows, k)
+	if !ok {
+		t.Fatal("Repack refused q8_0")
+	}
+	for _, cols := range []int{16, 45, 130} {
+		xq := r16RandActs(t, rng, f, cols, nb*f.actBytes, nb)
+		stride := rows + 3
+		for _, tc := range []struct {
+			name   string
+			r0, r1 int
+		}{{"all", 0, rows}, {"part", 5, 41}} {
+			fly := make([]float32, (cols-1)*stride+rows)
+			if err := MatMulRows(fly, stride, w, f.typ, k, tc.r0, tc.r1, xq, cols); err != nil {
+				t.Fatal(err)
+			}
+			rep := make([]float32, len(fly))
+			if err := MatMulRowsRepacked(rep, stride, m, tc.r0, tc.r1, xq, cols); err != nil {
+				t.Fatal(err)
+			}
+			for c := 0; c < cols; c++ {
+				for r := tc.r0; r < tc.r1; r++ {
+					want, abs := r16Ref(t, f, w[r*rowBytes:], xq[c*nb*f.actBytes:], nb)
+					what := fmt.Sprintf("cols=%d %s r=%d c=%d", cols, tc.name, r, c)
+					checkDot(t, what+" on the fly", fly[c*stride+r], want, abs, dotTol)
+					checkDot(t, what+" repacked", rep[c*stride+r], want, abs, dotTol)
+				}
+			}
+		}
 	}
 }
