@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -213,6 +214,60 @@ func TestMatMulAMX(t *testing.T) {
 					checkDot(t, what+" repacked", rep[c*stride+r], want, abs, dotTol)
 				}
 			}
+		}
+	}
+}
+
+// TestR16AMXConcurrent runs the AMX kernel from several goroutines at
+// once, moved between OS threads and interrupted by the runtime's
+// preemption signals (a collector keeps running), each against the VNNI
+// kernel's result bit for bit: the kernel configures the tiles itself on
+// whichever thread runs it, and the OS keeps each thread's tile state.
+func TestR16AMXConcurrent(t *testing.T) {
+	amxSkip(t)
+	f := &r16Q8_0
+	const nb, cols, workers, calls = 24, 48, 4, 2000
+	rowBytes := nb * f.blockBytes
+	errs := make(chan error, workers)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	defer close(stop)
+	for g := 0; g < workers; g++ {
+		rng := newRNG(uint64(0x414d5a + g))
+		x := r16RandRows(t, rng, f, r16Rows, rowBytes, nb)
+		strip := make([]byte, f.stripBytes(nb))
+		r16PackGeneric(f, strip, x, rowBytes, nb, r16Rows)
+		yStride := nb * f.actBytes
+		y := r16RandActs(t, rng, f, cols, yStride, nb)
+		want := make([]float32, cols*r16Rows)
+		r16GemmVNNI(f, strip, nb, y, yStride, cols, want, r16Rows, false)
+		go func() {
+			got := make([]float32, len(want))
+			for i := 0; i < calls; i++ {
+				r16GemmAMX(f, strip, nb, y, yStride, cols, got, r16Rows, false)
+				for j := range got {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						errs <- fmt.Errorf("worker %d call %d: dst[%d] = %.9g, want %.9g", g, i, j, got[j], want[j])
+						return
+					}
+				}
+				runtime.Gosched()
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < workers; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
