@@ -18,6 +18,13 @@ import (
 //go:noescape
 func r16GemmQ8_0AMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
 
+// r16GemmQ4KAMX is r16GemmQ4KVNNI for groups×16 columns (groups ≥ 1,
+// nb ≥ 1) on a CPU where hasAMX. Its outputs are bit for bit those of
+// r16GemmQ4KVNNI.
+//
+//go:noescape
+func r16GemmQ4KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+
 // amxCols is the number of activation columns one AMX tile takes: the AMX
 // kernel runs groups of that many, the rest go to the VNNI kernels.
 const amxCols = 16
@@ -28,23 +35,28 @@ const amxCols = 16
 // (amxRequest, once at init).
 var hasAMX = hasVNNI && cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXINT8) && amxRequest()
 
-// r16AMX says whether r16Gemm and r16Gemm2 run the AMX kernel for q8_0
-// (hasAMX, unless r16Force is set at link time).
+// r16AMX says whether r16Gemm and r16Gemm2 run the AMX kernels (for the
+// r16AMXTypes; hasAMX, unless r16Force is set at link time).
 var r16AMX = hasAMX && r16Force == "" && r16KernelLevel == r16LevelAVX512
 
-// r16AMXFit says whether the AMX kernel can take columns yStride bytes
-// apart (its gather's offsets are 32-bit).
-func r16AMXFit(yStride int) bool { return 15*yStride < 1<<31 }
+// r16AMXTypes are the types with an AMX strip kernel.
+var r16AMXTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true}
 
-// r16GemmAMX is r16GemmVNNI for q8_0 with the AMX kernel for whole groups
-// of 16 columns and the VNNI kernel for the rest.
+// r16AMXFit says whether the AMX kernel of type t can take columns
+// yStride bytes apart (the q8_0 kernel's gather offsets are 32-bit).
+func r16AMXFit(t quant.Type, yStride int) bool {
+	return t != quant.Q8_0 || 15*yStride < 1<<31
+}
+
+// r16GemmAMX is r16GemmVNNI for q8_0 and q4_K with the AMX kernel for
+// whole groups of 16 columns and the VNNI kernel for the rest.
 func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
-	if f.typ != quant.Q8_0 {
+	if !r16AMXTypes[f.typ] {
 		panic("kernels: no AMX r16 kernel for " + f.typ.String())
 	}
 	g := cols / amxCols
-	if g == 0 || nb == 0 || !r16AMXFit(yStride) {
+	if g == 0 || nb == 0 || !r16AMXFit(f.typ, yStride) {
 		r16GemmVNNI(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 		return
 	}
@@ -52,7 +64,11 @@ func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 	if accumulate {
 		acc = 1
 	}
-	r16GemmQ8_0AMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
+	if f.typ == quant.Q4K {
+		r16GemmQ4KAMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
+	} else {
+		r16GemmQ8_0AMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
+	}
 	if n := g * amxCols; n < cols {
 		r16GemmVNNI(f, strip, nb, y[n*yStride:], yStride, cols-n, dst[n*dstStride:], dstStride, accumulate)
 	}
@@ -64,7 +80,7 @@ func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 func r16Gemm2AMX(f *r16Format, strips []byte, stripStride, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	r16Check2(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride)
 	g := cols / amxCols
-	if g == 0 || nb == 0 || !r16AMXFit(yStride) {
+	if g == 0 || nb == 0 || !r16AMXFit(f.typ, yStride) {
 		r16Gemm2VNNI(f, strips, stripStride, nb, y, yStride, cols, dst, dstStride, accumulate)
 		return
 	}

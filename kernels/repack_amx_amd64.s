@@ -238,3 +238,308 @@ amxBlock:
 	TILERELEASE
 	VZEROUPPER
 	RET
+
+// ---- AMX-INT8 strip kernel for q4_K weights against q8_K activations ----
+//
+// r16GemmQ4KAMX computes one strip (16 rows, nb super-blocks, layout in
+// repack_kquant_amd64.s) against groups×16 activation columns (q8_K).
+//
+// Algorithm, per super-block: the 16 rows' scales are decoded as in
+// r16GemmQ4KVNNI (d·sc_j, with d/16 for odd j, to the stack; the mins as
+// word pairs (mn_j, mn_j) in registers; dmin). The mins term goes first,
+// per column: Σ_j mn_j·(bsums[2j] + bsums[2j+1]) by eight VPDPWSSD,
+// float, times dmin, times d_y subtracted from the column's accumulator
+// (d_y is copied to the stack on the way for the broadcasts below). Then
+// per chunk j (sub-blocks 2j and 2j+1): its eight words, masked to the
+// low nibbles (& 0x0f) and to the high ones kept in place (& 0xf0, 16 ×
+// the nibble), go to two 512-byte stack buffers, each an AMX B tile for
+// K = 32 (tile row g, lane r: row r's weights 4g…4g+3 of the sub-block).
+// The A tiles are the 16 columns' 32 activations of each sub-block (16
+// rows of 32 bytes, yStride apart, from y + 4 + 64j and + 32). TDPBSUD
+// (signed activations × unsigned weights) leaves in C row m, lane r the
+// exact int32 sub-block sums of column m with weight row r; both C tiles
+// go to the stack, and per column: float, times d·sc_2j, plus the high
+// sums times d·sc_(2j+1)/16, times d_y added to the accumulator. These
+// are r16GemmQ4KVNNI's operations in its order, so both give the same
+// bits.
+//
+// Tiles (palette 1, configured by each call, released before returning):
+//	TMM0 A low, TMM3 A high: 16 rows × 32 bytes
+//	TMM1 B low, TMM4 B high: 8 rows × 64 bytes
+//	TMM2 C low, TMM5 C high: 16 rows × 64 bytes, column m in row m
+//
+// Registers:
+//	DI strip words, BX the group's first column, R8 yStride, CX groups
+//	left, DX the group's dst, R9 4·dstStride, SI 64 (the B and C tiles'
+//	stride), AX the 64-byte aligned stack buffer (0: C low, 1024: C high,
+//	2048: B low, 2560: B high, 3072: d·sc_j (64 bytes per j), 3584: the
+//	columns' d_y, 3648: tile config), R11 blocks left, R12 the block's
+//	words, R13 the column (mins), R14 the group's block (A), R10 scratch
+//	decode and mins: Z0 d, Z1 dmin, Z12…Z15 mins pairs j = 0…3, Z8…Z11
+//	j = 4…7, Z2…Z7 scratch; chunks: Z4, Z5 d·sc_2j, d·sc_(2j+1)/16,
+//	Z0…Z3, Z6…Z9 scratch; Z16…Z31 the 16 columns' accumulators
+
+DATA amxC3f<>+0(SB)/4, $0x3f3f3f3f
+GLOBL amxC3f<>(SB), RODATA|NOPTR, $4
+DATA amxC30<>+0(SB)/4, $0x30303030
+GLOBL amxC30<>(SB), RODATA|NOPTR, $4
+DATA amxC0f<>+0(SB)/4, $0x0f0f0f0f
+GLOBL amxC0f<>(SB), RODATA|NOPTR, $4
+DATA amxCf0<>+0(SB)/4, $0xf0f0f0f0
+GLOBL amxCf0<>(SB), RODATA|NOPTR, $4
+DATA amxCff<>+0(SB)/4, $0x000000ff
+GLOBL amxCff<>(SB), RODATA|NOPTR, $4
+DATA amxSixteenth<>+0(SB)/4, $0x3d800000
+GLOBL amxSixteenth<>(SB), RODATA|NOPTR, $4
+
+// ldtilecfg 3648(%rax)
+#define LDTILECFG_3648_AX BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x80; BYTE $0x40; BYTE $0x0e; BYTE $0x00; BYTE $0x00
+// tileloadd 4(%r14,%r8,1), %tmm0 … tileloadd 228(%r14,%r8,1), %tmm3:
+// chunk j's low (TMM0) and high (TMM3) activations of the 16 columns.
+#define TILELOADD_A4K_0 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x44; BYTE $0x06; BYTE $0x04
+#define TILELOADD_A4K_1 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x5c; BYTE $0x06; BYTE $0x24
+#define TILELOADD_A4K_2 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x44; BYTE $0x06; BYTE $0x44
+#define TILELOADD_A4K_3 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x5c; BYTE $0x06; BYTE $0x64
+#define TILELOADD_A4K_4 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x84; BYTE $0x06; BYTE $0x84; BYTE $0x00; BYTE $0x00; BYTE $0x00
+#define TILELOADD_A4K_5 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x9c; BYTE $0x06; BYTE $0xa4; BYTE $0x00; BYTE $0x00; BYTE $0x00
+#define TILELOADD_A4K_6 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x84; BYTE $0x06; BYTE $0xc4; BYTE $0x00; BYTE $0x00; BYTE $0x00
+#define TILELOADD_A4K_7 BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x9c; BYTE $0x06; BYTE $0xe4; BYTE $0x00; BYTE $0x00; BYTE $0x00
+// tileloadd 2048(%rax,%rsi,1), %tmm1
+#define TILELOADD_B4K_LO BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0x8c; BYTE $0x30; BYTE $0x00; BYTE $0x08; BYTE $0x00; BYTE $0x00
+// tileloadd 2560(%rax,%rsi,1), %tmm4
+#define TILELOADD_B4K_HI BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $0xa4; BYTE $0x30; BYTE $0x00; BYTE $0x0a; BYTE $0x00; BYTE $0x00
+// tilezero %tmm5
+#define TILEZERO_C4K_HI BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x49; BYTE $0xe8
+// tdpbsud %tmm1, %tmm0, %tmm2 (Intel order: tdpbsud tmm2, tmm0, tmm1)
+#define TDPBSUD_LO BYTE $0xc4; BYTE $0xe2; BYTE $0x72; BYTE $0x5e; BYTE $0xd0
+// tdpbsud %tmm4, %tmm3, %tmm5 (Intel order: tdpbsud tmm5, tmm3, tmm4)
+#define TDPBSUD_HI BYTE $0xc4; BYTE $0xe2; BYTE $0x5a; BYTE $0x5e; BYTE $0xeb
+// tilestored %tmm5, 1024(%rax,%rsi,1)
+#define TILESTORED_C4K_HI BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $0xac; BYTE $0x30; BYTE $0x00; BYTE $0x04; BYTE $0x00; BYTE $0x00
+
+// AMX4K_SC stores d·sc_j (byte j%4 of src's dwords, times d) to the stack.
+#define AMX4K_SC(j, src, d)                    \
+	VPSRLD      $(8*((j)%4)), src, Z11     \
+	VPANDD.BCST amxCff<>(SB), Z11, Z11     \
+	VCVTDQ2PS   Z11, Z11                   \
+	VMULPS      d, Z11, Z11                \
+	VMOVAPS     Z11, (3072+64*(j))(AX)
+
+// AMX4K_MN sets dst to the word pairs (mn_j, mn_j) (byte j%4 of src's
+// dwords).
+#define AMX4K_MN(j, src, dst)              \
+	VPSRLD      $(8*((j)%4)), src, dst \
+	VPANDD.BCST amxCff<>(SB), dst, dst \
+	VPSLLD      $16, dst, Z5           \
+	VPORD       Z5, dst, dst
+
+// AMX4K_DECODE decodes the scales of the block at R12 (see the register
+// plan).
+#define AMX4K_DECODE \
+	VMOVDQU32 0(R12), Z2                          \
+	VPMOVDW   Z2, Y0                              \
+	VCVTPH2PS Y0, Z0                              \
+	VPSRLD    $16, Z2, Z1                         \
+	VPMOVDW   Z1, Y1                              \
+	VCVTPH2PS Y1, Z1                              \
+	VMOVDQU32 64(R12), Z2                         \
+	VMOVDQU32 128(R12), Z3                        \
+	VMOVDQU32 192(R12), Z4                        \
+	VPANDD.BCST amxC3f<>(SB), Z2, Z5              \
+	VPANDD.BCST amxC3f<>(SB), Z3, Z6              \
+	VPSRLD $2, Z2, Z7                             \
+	VPANDD.BCST amxC30<>(SB), Z7, Z7              \
+	VPTERNLOGD.BCST $0xf8, amxC0f<>(SB), Z4, Z7   \
+	VPSRLD $2, Z3, Z9                             \
+	VPANDD.BCST amxC30<>(SB), Z9, Z9              \
+	VPSRLD $4, Z4, Z4                             \
+	VPTERNLOGD.BCST $0xf8, amxC0f<>(SB), Z4, Z9   \
+	VMULPS.BCST amxSixteenth<>(SB), Z0, Z10       \
+	AMX4K_SC(0, Z5, Z0)                           \
+	AMX4K_SC(1, Z5, Z10)                          \
+	AMX4K_SC(2, Z5, Z0)                           \
+	AMX4K_SC(3, Z5, Z10)                          \
+	AMX4K_SC(4, Z7, Z0)                           \
+	AMX4K_SC(5, Z7, Z10)                          \
+	AMX4K_SC(6, Z7, Z0)                           \
+	AMX4K_SC(7, Z7, Z10)                          \
+	AMX4K_MN(0, Z6, Z12)                          \
+	AMX4K_MN(1, Z6, Z13)                          \
+	AMX4K_MN(2, Z6, Z14)                          \
+	AMX4K_MN(3, Z6, Z15)                          \
+	AMX4K_MN(6, Z9, Z10)                          \
+	AMX4K_MN(7, Z9, Z11)                          \
+	AMX4K_MN(4, Z9, Z8)                           \
+	AMX4K_MN(5, Z9, Z9)
+
+// AMX4K_MINS subtracts column m's mins term (its q8_K block at R13) from
+// acc, copies its d_y to the stack and steps R13 to the next column.
+#define AMX4K_MINS(m, acc)                 \
+	VPXORD Z2, Z2, Z2                  \
+	VPXORD Z3, Z3, Z3                  \
+	VPDPWSSD.BCST 260(R13), Z12, Z2    \
+	VPDPWSSD.BCST 264(R13), Z13, Z3    \
+	VPDPWSSD.BCST 268(R13), Z14, Z2    \
+	VPDPWSSD.BCST 272(R13), Z15, Z3    \
+	VPDPWSSD.BCST 276(R13), Z8, Z2     \
+	VPDPWSSD.BCST 280(R13), Z9, Z3     \
+	VPDPWSSD.BCST 284(R13), Z10, Z2    \
+	VPDPWSSD.BCST 288(R13), Z11, Z3    \
+	VPADDD Z3, Z2, Z2                  \
+	VCVTDQ2PS Z2, Z2                   \
+	VMULPS Z1, Z2, Z2                  \
+	VFNMADD231PS.BCST (R13), Z2, acc   \
+	MOVL (R13), R10                    \
+	MOVL R10, (3584+4*(m))(AX)         \
+	ADDQ R8, R13
+
+// AMX4K_B writes word 4+8j+g of the block, low nibbles and high ones in
+// place, to row g of the B tiles.
+#define AMX4K_B(j, g)                               \
+	VMOVDQU32   (64*(4+8*(j)+(g)))(R12), Z2     \
+	VPANDD.BCST amxC0f<>(SB), Z2, Z3            \
+	VPANDD.BCST amxCf0<>(SB), Z2, Z2            \
+	VMOVDQA32   Z3, (2048+64*(g))(AX)           \
+	VMOVDQA32   Z2, (2560+64*(g))(AX)
+
+// AMX4K_COL adds column m's chunk sums (rows m of the stored C tiles) to
+// acc with scratch a, b.
+#define AMX4K_COL(m, a, b, acc)                 \
+	VCVTDQ2PS        (64*(m))(AX), a        \
+	VCVTDQ2PS        (1024+64*(m))(AX), b   \
+	VMULPS           Z4, a, a               \
+	VFMADD231PS      Z5, b, a               \
+	VFMADD231PS.BCST (3584+4*(m))(AX), a, acc
+
+// AMX4K_CHUNK runs chunk j of the block on the 16 columns; tla loads its
+// A tiles.
+#define AMX4K_CHUNK(j, tlalo, tlahi)        \
+	AMX4K_B(j, 0)                       \
+	AMX4K_B(j, 1)                       \
+	AMX4K_B(j, 2)                       \
+	AMX4K_B(j, 3)                       \
+	AMX4K_B(j, 4)                       \
+	AMX4K_B(j, 5)                       \
+	AMX4K_B(j, 6)                       \
+	AMX4K_B(j, 7)                       \
+	tlalo                               \
+	tlahi                               \
+	TILELOADD_B4K_LO                    \
+	TILELOADD_B4K_HI                    \
+	TILEZERO_C                          \
+	TILEZERO_C4K_HI                     \
+	TDPBSUD_LO                          \
+	TDPBSUD_HI                          \
+	TILESTORED_C                        \
+	TILESTORED_C4K_HI                   \
+	VMOVAPS (3072+128*(j))(AX), Z4      \
+	VMOVAPS (3072+128*(j)+64)(AX), Z5   \
+	AMX4K_COL(0, Z0, Z1, Z16)           \
+	AMX4K_COL(1, Z2, Z3, Z17)           \
+	AMX4K_COL(2, Z6, Z7, Z18)           \
+	AMX4K_COL(3, Z8, Z9, Z19)           \
+	AMX4K_COL(4, Z0, Z1, Z20)           \
+	AMX4K_COL(5, Z2, Z3, Z21)           \
+	AMX4K_COL(6, Z6, Z7, Z22)           \
+	AMX4K_COL(7, Z8, Z9, Z23)           \
+	AMX4K_COL(8, Z0, Z1, Z24)           \
+	AMX4K_COL(9, Z2, Z3, Z25)           \
+	AMX4K_COL(10, Z6, Z7, Z26)          \
+	AMX4K_COL(11, Z8, Z9, Z27)          \
+	AMX4K_COL(12, Z0, Z1, Z28)          \
+	AMX4K_COL(13, Z2, Z3, Z29)          \
+	AMX4K_COL(14, Z6, Z7, Z30)          \
+	AMX4K_COL(15, Z8, Z9, Z31)
+
+// func r16GemmQ4KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ4KAMX(SB), 0, $3776-64
+	MOVQ SP, AX
+	ADDQ $63, AX
+	ANDQ $~63, AX
+	MOVQ w+0(FP), DI
+	MOVQ y+16(FP), BX
+	MOVQ yStride+24(FP), R8
+	MOVQ groups+32(FP), CX
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), R9
+	SHLQ $2, R9
+	MOVQ $64, SI
+
+	// Tile config: palette 1; TMM0, TMM3 16×32 bytes, TMM1, TMM4 8×64,
+	// TMM2, TMM5 16×64.
+	VPXORD    Z0, Z0, Z0
+	VMOVDQU64 Z0, 3648(AX)
+	MOVB      $1, 3648(AX)
+	MOVW      $32, 3664(AX)
+	MOVW      $64, 3666(AX)
+	MOVW      $64, 3668(AX)
+	MOVW      $32, 3670(AX)
+	MOVW      $64, 3672(AX)
+	MOVW      $64, 3674(AX)
+	MOVB      $16, 3696(AX)
+	MOVB      $8, 3697(AX)
+	MOVB      $16, 3698(AX)
+	MOVB      $16, 3699(AX)
+	MOVB      $8, 3700(AX)
+	MOVB      $16, 3701(AX)
+	LDTILECFG_3648_AX
+
+amx4kGroup:
+	CMPQ accumulate+56(FP), $0
+	JNE  amx4kLoad
+	AMX_ZERO
+	JMP  amx4kStart
+
+amx4kLoad:
+	MOVQ DX, R12
+	AMX_ALL(AMX_LOAD1)
+
+amx4kStart:
+	MOVQ BX, R14
+	MOVQ DI, R12
+	MOVQ nb+8(FP), R11
+
+amx4kBlock:
+	AMX4K_DECODE
+	MOVQ R14, R13
+	AMX4K_MINS(0, Z16)
+	AMX4K_MINS(1, Z17)
+	AMX4K_MINS(2, Z18)
+	AMX4K_MINS(3, Z19)
+	AMX4K_MINS(4, Z20)
+	AMX4K_MINS(5, Z21)
+	AMX4K_MINS(6, Z22)
+	AMX4K_MINS(7, Z23)
+	AMX4K_MINS(8, Z24)
+	AMX4K_MINS(9, Z25)
+	AMX4K_MINS(10, Z26)
+	AMX4K_MINS(11, Z27)
+	AMX4K_MINS(12, Z28)
+	AMX4K_MINS(13, Z29)
+	AMX4K_MINS(14, Z30)
+	AMX4K_MINS(15, Z31)
+	AMX4K_CHUNK(0, TILELOADD_A4K_0, TILELOADD_A4K_1)
+	AMX4K_CHUNK(1, TILELOADD_A4K_2, TILELOADD_A4K_3)
+	AMX4K_CHUNK(2, TILELOADD_A4K_4, TILELOADD_A4K_5)
+	AMX4K_CHUNK(3, TILELOADD_A4K_6, TILELOADD_A4K_7)
+	ADDQ $292, R14
+	ADDQ $(36*64), R12
+	DECQ R11
+	JNZ  amx4kBlock
+
+	MOVQ DX, R12
+	AMX_ALL(AMX_STORE1)
+
+	// Next group: 16 columns on.
+	MOVQ R8, R11
+	SHLQ $4, R11
+	ADDQ R11, BX
+	MOVQ R9, R11
+	SHLQ $4, R11
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  amx4kGroup
+
+	TILERELEASE
+	VZEROUPPER
+	RET

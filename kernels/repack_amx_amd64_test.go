@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -52,6 +53,71 @@ func TestR16GemmAMX(t *testing.T) {
 	}
 }
 
+// TestR16GemmAMXQ4K runs the AMX q4_K strip kernel (through its
+// wrapper) on random strips of 1…12 super-blocks against the naive
+// reference, the Go twin and, bit for bit, the AVX-512 VNNI kernel: 16,
+// 32, 48 and 64 columns (whole AMX groups) and 17, 31 and 70 (a rest for
+// the VNNI kernel), unaligned activations with padded strides, outputs
+// overwritten and accumulated, nothing written outside them, and extreme
+// blocks (all nibbles 15 with 6-bit scales and mins 63, zero d and dmin,
+// activations all −128 or 127, zero d_y).
+func TestR16GemmAMXQ4K(t *testing.T) {
+	amxSkip(t)
+	f := &r16Q4K
+	rng := newRNG(0x414d5834)
+	for nb := 1; nb <= 12; nb++ {
+		for _, cols := range []int{16, 32, 48, 64, 17, 31, 70} {
+			if cols > 32 && nb > 4 && nb != 12 {
+				continue
+			}
+			for _, extreme := range []bool{false, true} {
+				what := fmt.Sprintf("nb=%d cols=%d extreme=%v", nb, cols, extreme)
+				testR16GemmAMXCase(t, rng, f, nb, cols, extreme, what)
+			}
+		}
+	}
+}
+
+// amxExtremeQ4K overwrites some q4_K rows and q8_K columns with extreme
+// blocks: rows of all-ones bytes (nibbles 15, scales and mins 63) with
+// large d and dmin of either sign, rows with zero d and dmin, rows whose
+// scales and mins are 63 over random nibbles; columns all −128 or all
+// 127 (bsums to match) and columns with zero d_y.
+func amxExtremeQ4K(rng *rand.Rand, x []byte, rows, rowBytes int, y []byte, cols, yStride, nb int) {
+	for r := 0; r < rows; r++ {
+		for b := 0; b < nb; b++ {
+			blk := x[r*rowBytes+b*kqQ4KBytes : r*rowBytes+(b+1)*kqQ4KBytes]
+			switch r % 4 {
+			case 0:
+				for i := range blk {
+					blk[i] = 0xff
+				}
+				putF16(blk[0:], math.Copysign(rng.Float64()+0.5, float64(1-2*(b%2))))
+				putF16(blk[2:], math.Copysign(rng.Float64()+0.5, float64(1-2*(r/4%2))))
+			case 1:
+				clear(blk[:4])
+			case 2:
+				for i := 4; i < 16; i++ {
+					blk[i] = 0xff
+				}
+			}
+		}
+	}
+	for c := 0; c < cols; c++ {
+		for b := 0; b < nb; b++ {
+			yb := y[c*yStride+b*kqQ8KBytes:]
+			switch c % 5 {
+			case 4:
+				binary.LittleEndian.PutUint32(yb, 0)
+			case 0, 2:
+				kqConstQ8K(yb, 1, -128, float32(rng.Float64()+0.5))
+			case 1:
+				kqConstQ8K(yb, 1, 127, float32(rng.Float64()+0.5))
+			}
+		}
+	}
+}
+
 // amxExtreme overwrites some rows and columns with extreme blocks.
 func amxExtreme(rng *rand.Rand, x []byte, rows, rowBytes int, y []byte, cols, yStride, nb int) {
 	fills := []byte{0x81, 0x7f, 0x80} // −127, 127, −128
@@ -91,14 +157,20 @@ func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int
 	x := r16RandRows(t, rng, f, rows, rowBytes, nb)
 	yStride := nb*f.actBytes + rng.IntN(40)
 	y := r16RandActs(t, rng, f, cols, yStride, nb)
-	if extreme {
+	if extreme && f.typ == quant.Q4K {
+		amxExtremeQ4K(rng, x, rows, rowBytes, y, cols, yStride, nb)
+	} else if extreme {
 		amxExtreme(rng, x, rows, rowBytes, y, cols, yStride, nb)
 	}
 	stripStride := f.stripBytes(nb) + 64*rng.IntN(2) + rng.IntN(8)
 	strips := kqUnaligned(rng, stripStride+f.stripBytes(nb))
 	r16PackGeneric(f, strips, x, rowBytes, nb, r16Rows)
 	r16PackGeneric(f, strips[stripStride:], x[r16Rows*rowBytes:], rowBytes, nb, r16Rows)
-	for _, two := range []bool{false, true} {
+	twos := []bool{false, true}
+	if f.typ != quant.Q8_0 { // no two-strip kernels: r16Gemm2 runs r16Gemm on each strip
+		twos = twos[:1]
+	}
+	for _, two := range twos {
 		n := r16Rows
 		if two {
 			n = rows
@@ -225,8 +297,17 @@ func TestMatMulAMX(t *testing.T) {
 // whichever thread runs it, and the OS keeps each thread's tile state.
 func TestR16AMXConcurrent(t *testing.T) {
 	amxSkip(t)
-	f := &r16Q8_0
-	const nb, cols, workers, calls = 24, 48, 4, 2000
+	for _, tc := range []struct {
+		f         *r16Format
+		nb, calls int
+	}{{&r16Q8_0, 24, 2000}, {&r16Q4K, 3, 1000}} {
+		t.Run(tc.f.typ.String(), func(t *testing.T) { testR16AMXConcurrent(t, tc.f, tc.nb, tc.calls) })
+	}
+}
+
+// testR16AMXConcurrent is TestR16AMXConcurrent for format f.
+func testR16AMXConcurrent(t *testing.T, f *r16Format, nb, calls int) {
+	const cols, workers = 48, 4
 	rowBytes := nb * f.blockBytes
 	errs := make(chan error, workers)
 	stop := make(chan struct{})
