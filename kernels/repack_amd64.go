@@ -104,7 +104,7 @@ func r16Impls(t quant.Type) []r16Impl {
 	if hasVNNI && r16AsmTypes[t] {
 		impls = append(impls, r16Impl{"avx512vnni", r16GemmVNNI})
 	}
-	if hasAMX && t == quant.Q8_0 {
+	if hasAMX && r16AMXTypes[t] {
 		impls = append(impls, r16Impl{"amx-int8", r16GemmAMX})
 	}
 	return impls
@@ -141,8 +141,8 @@ const (
 )
 
 // r16KernelLevel is the strip kernel r16Gemm runs for a type with one
-// (r16AsmType): AVX-512 VNNI where the CPU has it (and for q8_0 at this
-// level, AMX-INT8 for whole groups of 16 columns where r16AMX), else
+// (r16AsmType): AVX-512 VNNI where the CPU has it (and for q8_0 and q4_K
+// at this level, AMX-INT8 for whole groups of 16 columns where r16AMX), else
 // AVX-VNNI, else AVX2. r16PackLevel is the packer r16Pack runs. Tests switch them; the
 // calls stay direct, so that the drivers' stack buffers do not escape.
 var (
@@ -170,8 +170,8 @@ var (
 // -ldflags=-X=github.com/gollm/gollm/kernels.r16Force=avx2), makes the
 // r16 kernels and packer run at the AVX2 level on a CPU with AVX-512, to
 // measure what AVX2-only CPUs get from them; "noamx" keeps the AVX-512
-// level but leaves AMX off (the AVX-512 VNNI kernels for q8_0 on a CPU
-// with AMX-INT8); any other value picks the AVX-VNNI kernels where the
+// level but leaves AMX off (the AVX-512 VNNI kernels for q8_0 and q4_K
+// on a CPU with AMX-INT8); any other value picks the AVX-VNNI kernels where the
 // CPU has them, as on Intel's desktop CPUs.
 // The other kernels keep their own choices. It is for measurements only.
 var r16Force string
@@ -190,7 +190,7 @@ func r16AsmName(t quant.Type) string {
 	switch {
 	case !r16Fast || !r16AsmType(t):
 		return "none (plain tiles)"
-	case r16AMX && t == quant.Q8_0:
+	case r16AMX && r16AMXTypes[t]:
 		return "amx-int8"
 	case r16KernelLevel == r16LevelAVX512:
 		return "avx512vnni"
@@ -255,8 +255,8 @@ func r16PackWith(level r16Level, f *r16Format, dst, src []byte, srcStride, nb in
 }
 
 // r16Gemm runs the strip kernel of f's type (see r16GemmGeneric): for
-// q8_0 with AMX (r16AMX), the AMX kernel for whole groups of 16 columns
-// and the VNNI kernel for the rest.
+// q8_0 and q4_K with AMX (r16AMX), the AMX kernel for whole groups of 16
+// columns and the VNNI kernel for the rest.
 func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	if !r16Fast || !r16AsmType(f.typ) {
 		r16GemmGeneric(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
@@ -264,7 +264,7 @@ func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, ds
 	}
 	switch r16KernelLevel {
 	case r16LevelAVX512:
-		if r16AMX && f.typ == quant.Q8_0 {
+		if r16AMX && r16AMXTypes[f.typ] {
 			r16GemmAMX(f, strip, nb, y, yStride, cols, dst, dstStride, accumulate)
 			return
 		}

@@ -225,9 +225,10 @@ func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int
 	}
 }
 
-// TestR16AMXLevel checks the dispatch: with AMX the q8_0 kernels r16Gemm
-// and r16Gemm2 run are the AMX wrappers (whose outputs the drivers mix
-// with the VNNI kernels' for the other columns), and the name reported.
+// TestR16AMXLevel checks the dispatch: with AMX the q8_0 and q4_K
+// kernels r16Gemm and r16Gemm2 run are the AMX wrappers (whose outputs
+// the drivers mix with the VNNI kernels' for the other columns), and the
+// names reported.
 func TestR16AMXLevel(t *testing.T) {
 	amxSkip(t)
 	if r16Force != "" {
@@ -239,19 +240,28 @@ func TestR16AMXLevel(t *testing.T) {
 	if got := r16AsmName(quant.Q8_0); got != "amx-int8" {
 		t.Errorf("r16AsmName(q8_0) = %q, want amx-int8", got)
 	}
+	if got := r16AsmName(quant.Q4K); got != "amx-int8" {
+		t.Errorf("r16AsmName(q4_K) = %q, want amx-int8", got)
+	}
 	if got := r16AsmName(quant.Q4_0); got != "avx512vnni" {
 		t.Errorf("r16AsmName(q4_0) = %q, want avx512vnni", got)
 	}
 }
 
-// TestMatMulAMX runs q8_0 matmuls of 16 columns and more through the
+// TestMatMulAMX runs q8_0 and q4_K matmuls of 16 columns and more through the
 // drivers (MatMulRows packing on the fly, in parts of a row, and
 // MatMulRowsRepacked over strip pairs, a single strip and unaligned row
 // ranges), where the AMX kernel takes the whole groups of 16 columns,
 // against the naive reference for every output.
 func TestMatMulAMX(t *testing.T) {
 	amxSkip(t)
-	f := &r16Q8_0
+	for _, f := range []*r16Format{&r16Q8_0, &r16Q4K} {
+		t.Run(f.typ.String(), func(t *testing.T) { testMatMulAMX(t, f) })
+	}
+}
+
+// testMatMulAMX is TestMatMulAMX for format f.
+func testMatMulAMX(t *testing.T, f *r16Format) {
 	rng := newRNG(0x414d59)
 	chunk := r16Buffer / (2 * r16Rows * f.blockBytes)
 	nb := 2*chunk + 3 // on the fly: three parts of a row
@@ -261,7 +271,7 @@ func TestMatMulAMX(t *testing.T) {
 	w := r16RandRows(t, rng, f, rows, rowBytes, nb)
 	m, ok := Repack(f.typ, w, rows, k)
 	if !ok {
-		t.Fatal("Repack refused q8_0")
+		t.Fatalf("Repack refused %v", f.typ)
 	}
 	for _, cols := range []int{16, 45, 130} {
 		xq := r16RandActs(t, rng, f, cols, nb*f.actBytes, nb)
