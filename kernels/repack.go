@@ -37,8 +37,10 @@ import (
 // q8_0 and q4_0 with AVX-512 VNNI) the drivers hand it two consecutive
 // strips (32 rows) at a time, which share each column's work. On CPUs
 // with AMX-INT8, a q8_0 block's words are an AMX B tile as they lie: the
-// q8_0 kernel there multiplies 16 rows by 16 columns per TDPBSSD (see
-// repack_amx_amd64.s).
+// q8_0 kernel there multiplies 16 rows by 16 columns per TDPBSSD; the
+// q4_K kernel masks a chunk's words to the low and high nibbles, two B
+// tiles, and multiplies 16 rows by 16 columns per sub-block and TDPBSUD
+// (see repack_amx_amd64.s).
 
 // r16Rows is the number of rows in a strip.
 const r16Rows = 16

@@ -8,7 +8,7 @@ import (
 )
 
 // Assembly in repack_amd64.s (the AVX-512 packer, q8_0 and q4_0),
-// repack_amx_amd64.s (q8_0 with AMX-INT8),
+// repack_amx_amd64.s (q8_0 and q4_K with AMX-INT8),
 // repack_kquant_amd64.s (q4_K, q5_K, q6_K) and repack_avx2_amd64.s (the
 // AVX2 packer and kernels, and the AVX-VNNI kernels).
 

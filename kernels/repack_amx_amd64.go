@@ -7,8 +7,9 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// AMX-INT8 strip kernel for q8_0 (repack_amx_amd64.s): TDPBSSD on the
-// r16 words of a block, which are an AMX B tile as they lie.
+// AMX-INT8 strip kernels (repack_amx_amd64.s): for q8_0, TDPBSSD on the
+// r16 words of a block, which are an AMX B tile as they lie; for q4_K,
+// TDPBSUD on a chunk's words masked to the low and the high nibbles.
 
 // r16GemmQ8_0AMX is r16GemmQ8_0VNNI for groups×16 columns (groups ≥ 1,
 // nb ≥ 1, 15·yStride < 2³¹) on a CPU with AMX-TILE and AMX-INT8 whose
