@@ -104,7 +104,7 @@ func r16Impls(t quant.Type) []r16Impl {
 	if hasVNNI && r16AsmTypes[t] {
 		impls = append(impls, r16Impl{"avx512vnni", r16GemmVNNI})
 	}
-	if hasAMX && r16AMXTypes[t] {
+	if hasAMX && r16AMXKernels[t] {
 		impls = append(impls, r16Impl{"amx-int8", r16GemmAMX})
 	}
 	return impls

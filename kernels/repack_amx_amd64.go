@@ -26,6 +26,13 @@ func r16GemmQ8_0AMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32,
 //go:noescape
 func r16GemmQ4KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
 
+// r16GemmQ6KAMX is r16GemmQ6KVNNI for groups×16 columns (groups ≥ 1,
+// nb ≥ 1) on a CPU where hasAMX. Its outputs are bit for bit those of
+// r16GemmQ6KVNNI.
+//
+//go:noescape
+func r16GemmQ6KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+
 // amxCols is the number of activation columns one AMX tile takes: the AMX
 // kernel runs groups of that many, the rest go to the VNNI kernels.
 const amxCols = 16
@@ -40,8 +47,16 @@ var hasAMX = hasVNNI && cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXINT8) && amxR
 // r16AMXTypes; hasAMX, unless r16Force is set at link time).
 var r16AMX = hasAMX && r16Force == "" && r16KernelLevel == r16LevelAVX512
 
-// r16AMXTypes are the types with an AMX strip kernel.
+// r16AMXTypes are the types whose AMX strip kernel r16Gemm runs.
 var r16AMXTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true}
+
+// r16AMXKernels are the types with an AMX strip kernel (r16GemmAMX takes
+// them; tests and benchmarks run them all). q6_K's is not wired: its
+// sub-blocks of 16 weights take 16 TDPBSUD of K = 16 and 16 C tiles per
+// super-block, and it measured no faster than the VNNI kernel (1.60
+// against 1.47…1.63 cpu-ns per 256 weights per column at 16…64 columns,
+// BenchmarkR16).
+var r16AMXKernels = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true, quant.Q6K: true}
 
 // r16AMXFit says whether the AMX kernel of type t can take columns
 // yStride bytes apart (the q8_0 kernel's gather offsets are 32-bit).
@@ -53,7 +68,7 @@ func r16AMXFit(t quant.Type, yStride int) bool {
 // whole groups of 16 columns and the VNNI kernel for the rest.
 func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
-	if !r16AMXTypes[f.typ] {
+	if !r16AMXKernels[f.typ] {
 		panic("kernels: no AMX r16 kernel for " + f.typ.String())
 	}
 	g := cols / amxCols
@@ -65,9 +80,12 @@ func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 	if accumulate {
 		acc = 1
 	}
-	if f.typ == quant.Q4K {
+	switch f.typ {
+	case quant.Q4K:
 		r16GemmQ4KAMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
-	} else {
+	case quant.Q6K:
+		r16GemmQ6KAMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
+	default:
 		r16GemmQ8_0AMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
 	}
 	if n := g * amxCols; n < cols {

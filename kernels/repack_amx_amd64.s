@@ -568,3 +568,301 @@ amx4kBlock:
 	TILERELEASE
 	VZEROUPPER
 	RET
+
+// ---- AMX-INT8 strip kernel for q6_K weights against q8_K activations ----
+//
+// r16GemmQ6KAMX computes one strip (16 rows, nb super-blocks, layout in
+// repack_kquant_amd64.s: 52 words per block, ql 0…31, qh 32…47, the int8
+// scales 48…51, then the blocks' fp16 d after nb·52 words) against
+// groups×16 activation columns (q8_K).
+//
+// Algorithm, per super-block: d·sc_g for the 16 sub-blocks g is computed
+// as in r16GemmQ6KVNNI (fp16 d to float, times the sign-extended scale)
+// and kept on the stack, with each column's −32·bsums (int32) and d_y.
+// The 6-bit values u = ql nibble | qh bits << 4 of all 16 rows are
+// unpacked as unsigned bytes exactly as the VNNI kernel does (its four
+// passes) and written to a 4 KiB stack buffer, 256 bytes per sub-block:
+// the four words of sub-block g are an AMX B tile for K = 16 (tile row k,
+// lane r: row r's u of weights 4k…4k+3 of the sub-block). The A tile of
+// sub-block g is the 16 columns' 16 activations at y + 4 + 16g (16 rows
+// of 16 bytes, yStride apart). TDPBSUD (signed activations × unsigned
+// u) leaves in C row m, lane r the exact int32 Σ u·y of column m, row r
+// over the sub-block. Per column and pass (four sub-blocks, the VNNI
+// kernel's grouping) the float work is then the VNNI kernel's: C row plus
+// the column's −32·bsums_g (exact integers, so the same int32 as the VNNI
+// chain that starts from −32·bsums_g), float, times d·sc_g, the next
+// three fused-added in its order, and the pass sum times d_y added to
+// the column's accumulator; both kernels give the same bits. The tile
+// work of each pass is issued before the float work of the pass before
+// it (two sets of four C buffers alternate) so that the two overlap.
+//
+// Tiles (palette 1, configured by each call, released before returning):
+//	TMM0, TMM3 A: 16 rows × 16 bytes
+//	TMM1, TMM4 B: 4 rows × 64 bytes
+//	TMM2, TMM5 C: 16 rows × 64 bytes, column m in row m
+//
+// Registers:
+//	DI strip words, BX the group's first column, R8 yStride, CX groups
+//	left, DX the group's dst, R9 4·dstStride, SI 64 (the B and C tiles'
+//	stride), AX the 64-byte aligned stack buffer (0, 4096: two sets of
+//	four 1 KiB C buffers, 8192: B tiles (256 bytes per sub-block), 12288:
+//	d·sc_g (64 bytes per g), 13312: −32·bsums of column m (64 bytes per
+//	m), 14336: the columns' d_y, 14400: tile config, 14464: the block's
+//	fp16 d pointer), R11 blocks left, R12 the block's words, R13 the
+//	column (table), R14 the group's block (A), R10 scratch
+//	Z0…Z15 scratch (Z4…Z7 a pass's d·sc_g), Z16…Z31 the 16 columns'
+//	accumulators
+
+// AMX_D32 emits the 32-bit displacement d.
+#define AMX_D32(d) BYTE $((d)&0xff); BYTE $(((d)>>8)&0xff); BYTE $(((d)>>16)&0xff); BYTE $(((d)>>24)&0xff)
+// tileloadd d(%r14,%r8,1), %tmm0 (modrm 0x84) or %tmm3 (0x9c)
+#define AMX6K_TLA(modrm, d) BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $(modrm); BYTE $0x06; AMX_D32(d)
+// tileloadd d(%rax,%rsi,1), %tmm1 (modrm 0x8c) or %tmm4 (0xa4)
+#define AMX6K_TLB(modrm, d) BYTE $0xc4; BYTE $0xe2; BYTE $0x7b; BYTE $0x4b; BYTE $(modrm); BYTE $0x30; AMX_D32(d)
+// tilestored %tmm2 (modrm 0x94) or %tmm5 (0xac), d(%rax,%rsi,1)
+#define AMX6K_TSC(modrm, d) BYTE $0xc4; BYTE $0xe2; BYTE $0x7a; BYTE $0x4b; BYTE $(modrm); BYTE $0x30; AMX_D32(d)
+// ldtilecfg 14400(%rax)
+#define LDTILECFG_14400_AX BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x80; AMX_D32(14400)
+
+// AMX6K_SC stores d·sc_(4i+k) (sign-extended byte k of Z2's dwords; d in
+// Z3) to the stack.
+#define AMX6K_SC(i, k)                \
+	VPSLLD    $(24-8*(k)), Z2, Z4 \
+	VPSRAD    $24, Z4, Z4         \
+	VCVTDQ2PS Z4, Z4              \
+	VMULPS    Z3, Z4, Z4          \
+	VMOVAPS   Z4, (12288+64*(4*(i)+(k)))(AX)
+
+#define AMX6K_SCW(i)                    \
+	VMOVDQU32 (64*(48+(i)))(R12), Z2 \
+	AMX6K_SC(i, 0)                  \
+	AMX6K_SC(i, 1)                  \
+	AMX6K_SC(i, 2)                  \
+	AMX6K_SC(i, 3)
+
+// AMX6K_TAB stores column m's −32·bsums and d_y (its block at R13) and
+// steps R13 to the next column (Z15 = 0).
+#define AMX6K_TAB(m)                          \
+	VPMOVSXWD 260(R13), Z0                \
+	VPSLLD    $5, Z0, Z0                  \
+	VPSUBD    Z0, Z15, Z0                 \
+	VMOVDQA64 Z0, (13312+64*(m))(AX)      \
+	MOVL      (R13), R10                  \
+	MOVL      R10, (14336+4*(m))(AX)      \
+	ADDQ      R8, R13
+
+// AMX6K_LOAD unpacks ql word wql with qh word wqh as r16GemmQ6KVNNI's
+// Q6K_LOAD does and stores the low nibbles' u at dlo, the high ones' at
+// dhi.
+#define AMX6K_LOAD(wql, wqh, dlo, dhi, shlo, shhi)      \
+	VMOVDQU32       (64*(wql))(R12), Z1             \
+	VMOVDQU32       (64*(wqh))(R12), Z0             \
+	shlo, Z0, Z2                                    \
+	VPANDD.BCST     amxC30<>(SB), Z2, Z2            \
+	VPTERNLOGD.BCST $0xf8, amxC0f<>(SB), Z1, Z2     \
+	VPSRLD          $4, Z1, Z1                      \
+	shhi, Z0, Z3                                    \
+	VPANDD.BCST     amxC30<>(SB), Z3, Z3            \
+	VPTERNLOGD.BCST $0xec, amxC0f<>(SB), Z3, Z1     \
+	VMOVDQA32       Z2, (dlo)(AX)                   \
+	VMOVDQA32       Z1, (dhi)(AX)
+
+// AMX6K_UNPACK unpacks half h, ql word set ql (0 or 8) into the B tiles of
+// sub-blocks 8h+2qa, +1 (low nibbles) and 8h+2qb, +1 (high ones).
+#define AMX6K_UNPACK(h, ql, qa, qb, shlo, shhi) \
+	AMX6K_LOAD(16*(h)+(ql)+0, 32+8*(h)+0, 8192+256*(8*(h)+2*(qa))+0, 8192+256*(8*(h)+2*(qb))+0, shlo, shhi)     \
+	AMX6K_LOAD(16*(h)+(ql)+1, 32+8*(h)+1, 8192+256*(8*(h)+2*(qa))+64, 8192+256*(8*(h)+2*(qb))+64, shlo, shhi)   \
+	AMX6K_LOAD(16*(h)+(ql)+2, 32+8*(h)+2, 8192+256*(8*(h)+2*(qa))+128, 8192+256*(8*(h)+2*(qb))+128, shlo, shhi) \
+	AMX6K_LOAD(16*(h)+(ql)+3, 32+8*(h)+3, 8192+256*(8*(h)+2*(qa))+192, 8192+256*(8*(h)+2*(qb))+192, shlo, shhi) \
+	AMX6K_LOAD(16*(h)+(ql)+4, 32+8*(h)+4, 8192+256*(8*(h)+2*(qa))+256, 8192+256*(8*(h)+2*(qb))+256, shlo, shhi) \
+	AMX6K_LOAD(16*(h)+(ql)+5, 32+8*(h)+5, 8192+256*(8*(h)+2*(qa))+320, 8192+256*(8*(h)+2*(qb))+320, shlo, shhi) \
+	AMX6K_LOAD(16*(h)+(ql)+6, 32+8*(h)+6, 8192+256*(8*(h)+2*(qa))+384, 8192+256*(8*(h)+2*(qb))+384, shlo, shhi) \
+	AMX6K_LOAD(16*(h)+(ql)+7, 32+8*(h)+7, 8192+256*(8*(h)+2*(qa))+448, 8192+256*(8*(h)+2*(qb))+448, shlo, shhi)
+
+// AMX6K_SUB0 and AMX6K_SUB1 compute sub-block g's sums into the C
+// buffer at c, with tiles TMM0…2 and TMM3…5.
+#define AMX6K_SUB0(g, c)                  \
+	AMX6K_TLA(0x84, 4+16*(g))         \
+	AMX6K_TLB(0x8c, 8192+256*(g))     \
+	TILEZERO_C                        \
+	TDPBSUD_LO                        \
+	AMX6K_TSC(0x94, c)
+
+#define AMX6K_SUB1(g, c)                  \
+	AMX6K_TLA(0x9c, 4+16*(g))         \
+	AMX6K_TLB(0xa4, 8192+256*(g))     \
+	TILEZERO_C4K_HI                   \
+	TDPBSUD_HI                        \
+	AMX6K_TSC(0xac, c)
+
+// AMX6K_TILES computes a pass's four sub-block sums (sub-blocks g0, g0+1,
+// g2, g2+1) into the C buffers at cb.
+#define AMX6K_TILES(g0, g2, cb)           \
+	AMX6K_SUB0(g0, cb)                \
+	AMX6K_SUB1((g0)+1, (cb)+1024)     \
+	AMX6K_SUB0(g2, (cb)+2048)         \
+	AMX6K_SUB1((g2)+1, (cb)+3072)
+
+// AMX6K_COL adds column m's pass (sums at cb, sub-blocks g0, g0+1, g2,
+// g2+1, scales in Z4…Z7) to acc, in Q6K_COL's order.
+#define AMX6K_COL(cb, m, g0, g2, a, b, c, d, acc)             \
+	VMOVDQA32   ((cb)+64*(m))(AX), a                      \
+	VPADDD.BCST (13312+64*(m)+4*(g0))(AX), a, a           \
+	VMOVDQA32   ((cb)+1024+64*(m))(AX), b                 \
+	VPADDD.BCST (13312+64*(m)+4*(g0)+4)(AX), b, b         \
+	VMOVDQA32   ((cb)+2048+64*(m))(AX), c                 \
+	VPADDD.BCST (13312+64*(m)+4*(g2))(AX), c, c           \
+	VMOVDQA32   ((cb)+3072+64*(m))(AX), d                 \
+	VPADDD.BCST (13312+64*(m)+4*(g2)+4)(AX), d, d         \
+	VCVTDQ2PS   a, a                                      \
+	VCVTDQ2PS   b, b                                      \
+	VCVTDQ2PS   c, c                                      \
+	VCVTDQ2PS   d, d                                      \
+	VMULPS      Z4, a, a                                  \
+	VFMADD231PS Z5, b, a                                  \
+	VFMADD231PS Z6, c, a                                  \
+	VFMADD231PS Z7, d, a                                  \
+	VFMADD231PS.BCST (14336+4*(m))(AX), a, acc
+
+// AMX6K_FLOAT adds a pass's sums (at cb) to the 16 columns' accumulators.
+#define AMX6K_FLOAT(g0, g2, cb)                                  \
+	VMOVAPS (12288+64*(g0))(AX), Z4                          \
+	VMOVAPS (12288+64*(g0)+64)(AX), Z5                       \
+	VMOVAPS (12288+64*(g2))(AX), Z6                          \
+	VMOVAPS (12288+64*(g2)+64)(AX), Z7                       \
+	AMX6K_COL(cb, 0, g0, g2, Z0, Z1, Z2, Z3, Z16)            \
+	AMX6K_COL(cb, 1, g0, g2, Z8, Z9, Z10, Z11, Z17)          \
+	AMX6K_COL(cb, 2, g0, g2, Z12, Z13, Z14, Z15, Z18)        \
+	AMX6K_COL(cb, 3, g0, g2, Z0, Z1, Z2, Z3, Z19)            \
+	AMX6K_COL(cb, 4, g0, g2, Z8, Z9, Z10, Z11, Z20)          \
+	AMX6K_COL(cb, 5, g0, g2, Z12, Z13, Z14, Z15, Z21)        \
+	AMX6K_COL(cb, 6, g0, g2, Z0, Z1, Z2, Z3, Z22)            \
+	AMX6K_COL(cb, 7, g0, g2, Z8, Z9, Z10, Z11, Z23)          \
+	AMX6K_COL(cb, 8, g0, g2, Z12, Z13, Z14, Z15, Z24)        \
+	AMX6K_COL(cb, 9, g0, g2, Z0, Z1, Z2, Z3, Z25)            \
+	AMX6K_COL(cb, 10, g0, g2, Z8, Z9, Z10, Z11, Z26)         \
+	AMX6K_COL(cb, 11, g0, g2, Z12, Z13, Z14, Z15, Z27)       \
+	AMX6K_COL(cb, 12, g0, g2, Z0, Z1, Z2, Z3, Z28)           \
+	AMX6K_COL(cb, 13, g0, g2, Z8, Z9, Z10, Z11, Z29)         \
+	AMX6K_COL(cb, 14, g0, g2, Z12, Z13, Z14, Z15, Z30)       \
+	AMX6K_COL(cb, 15, g0, g2, Z0, Z1, Z2, Z3, Z31)
+
+// func r16GemmQ6KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ6KAMX(SB), 0, $14592-64
+	MOVQ SP, AX
+	ADDQ $63, AX
+	ANDQ $~63, AX
+	MOVQ w+0(FP), DI
+	MOVQ y+16(FP), BX
+	MOVQ yStride+24(FP), R8
+	MOVQ groups+32(FP), CX
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), R9
+	SHLQ $2, R9
+	MOVQ $64, SI
+
+	// Tile config: palette 1; TMM0, TMM3 16×16 bytes, TMM1, TMM4 4×64,
+	// TMM2, TMM5 16×64.
+	VPXORD    Z0, Z0, Z0
+	VMOVDQU64 Z0, 14400(AX)
+	MOVB      $1, 14400(AX)
+	MOVW      $16, 14416(AX)
+	MOVW      $64, 14418(AX)
+	MOVW      $64, 14420(AX)
+	MOVW      $16, 14422(AX)
+	MOVW      $64, 14424(AX)
+	MOVW      $64, 14426(AX)
+	MOVB      $16, 14448(AX)
+	MOVB      $4, 14449(AX)
+	MOVB      $16, 14450(AX)
+	MOVB      $16, 14451(AX)
+	MOVB      $4, 14452(AX)
+	MOVB      $16, 14453(AX)
+	LDTILECFG_14400_AX
+
+amx6kGroup:
+	CMPQ accumulate+56(FP), $0
+	JNE  amx6kLoad
+	AMX_ZERO
+	JMP  amx6kStart
+
+amx6kLoad:
+	MOVQ DX, R12
+	AMX_ALL(AMX_LOAD1)
+
+amx6kStart:
+	MOVQ   BX, R14
+	MOVQ   DI, R12
+	MOVQ   nb+8(FP), R11
+	IMUL3Q $(52*64), R11, R10
+	ADDQ   DI, R10
+	MOVQ   R10, 14464(AX)
+
+amx6kBlock:
+	// d·sc_g, then the columns' −32·bsums and d_y.
+	MOVQ      14464(AX), R10
+	VCVTPH2PS (R10), Z3
+	ADDQ      $32, R10
+	MOVQ      R10, 14464(AX)
+	AMX6K_SCW(0)
+	AMX6K_SCW(1)
+	AMX6K_SCW(2)
+	AMX6K_SCW(3)
+	VPXORD    Z15, Z15, Z15
+	MOVQ      R14, R13
+	AMX6K_TAB(0)
+	AMX6K_TAB(1)
+	AMX6K_TAB(2)
+	AMX6K_TAB(3)
+	AMX6K_TAB(4)
+	AMX6K_TAB(5)
+	AMX6K_TAB(6)
+	AMX6K_TAB(7)
+	AMX6K_TAB(8)
+	AMX6K_TAB(9)
+	AMX6K_TAB(10)
+	AMX6K_TAB(11)
+	AMX6K_TAB(12)
+	AMX6K_TAB(13)
+	AMX6K_TAB(14)
+	AMX6K_TAB(15)
+
+	// The B tiles of all 16 sub-blocks (Q6K_PASS's four unpackings).
+	AMX6K_UNPACK(0, 0, 0, 2, VPSLLD $4, VPSLLD $0)
+	AMX6K_UNPACK(0, 8, 1, 3, VPSLLD $2, VPSRLD $2)
+	AMX6K_UNPACK(1, 0, 0, 2, VPSLLD $4, VPSLLD $0)
+	AMX6K_UNPACK(1, 8, 1, 3, VPSLLD $2, VPSRLD $2)
+
+	// Passes (h, qa, qb) = (0, 0, 2), (0, 1, 3), (1, 0, 2), (1, 1, 3): sub-
+	// blocks g0 = 8h+2qa, g2 = 8h+2qb; each pass's tile work comes before
+	// the float work of the pass before it.
+	AMX6K_TILES(0, 4, 0)
+	AMX6K_TILES(2, 6, 4096)
+	AMX6K_FLOAT(0, 4, 0)
+	AMX6K_TILES(8, 12, 0)
+	AMX6K_FLOAT(2, 6, 4096)
+	AMX6K_TILES(10, 14, 4096)
+	AMX6K_FLOAT(8, 12, 0)
+	AMX6K_FLOAT(10, 14, 4096)
+
+	ADDQ $292, R14
+	ADDQ $(52*64), R12
+	DECQ R11
+	JNZ  amx6kBlock
+
+	MOVQ DX, R12
+	AMX_ALL(AMX_STORE1)
+
+	// Next group: 16 columns on.
+	MOVQ R8, R11
+	SHLQ $4, R11
+	ADDQ R11, BX
+	MOVQ R9, R11
+	SHLQ $4, R11
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  amx6kGroup
+
+	TILERELEASE
+	VZEROUPPER
+	RET

@@ -78,6 +78,80 @@ func TestR16GemmAMXQ4K(t *testing.T) {
 	}
 }
 
+// TestR16GemmAMXQ6K runs the AMX q6_K strip kernel (through its
+// wrapper) on random strips of 1…12 super-blocks against the naive
+// reference, the Go twin and, bit for bit, the AVX-512 VNNI kernel: 16,
+// 32, 48 and 64 columns (whole AMX groups) and 17, 31 and 70 (a rest for
+// the VNNI kernel), unaligned activations with padded strides, outputs
+// overwritten and accumulated, nothing written outside them, and extreme
+// blocks (all 6-bit values 63 or 0 with scales 127 and −128, zero d,
+// activations all −128 or 127 with their bsums, zero d_y).
+func TestR16GemmAMXQ6K(t *testing.T) {
+	amxSkip(t)
+	f := &r16Q6K
+	rng := newRNG(0x414d5836)
+	for nb := 1; nb <= 12; nb++ {
+		for _, cols := range []int{16, 32, 48, 64, 17, 31, 70} {
+			if cols > 32 && nb > 4 && nb != 12 {
+				continue
+			}
+			for _, extreme := range []bool{false, true} {
+				what := fmt.Sprintf("nb=%d cols=%d extreme=%v", nb, cols, extreme)
+				testR16GemmAMXCase(t, rng, f, nb, cols, extreme, what)
+			}
+		}
+	}
+}
+
+// amxExtremeQ6K overwrites some q6_K rows and q8_K columns with extreme
+// blocks: rows of all-63 values (ql and qh all ones) with scales 127 and
+// −128 alternating and d of either sign, rows with zero d, rows whose
+// scales are 127 or −128 over random values, rows of all-0 values (−32
+// each) with scales −128; columns all −128 or all 127 (bsums to match)
+// and columns with zero d_y.
+func amxExtremeQ6K(rng *rand.Rand, x []byte, rows, rowBytes int, y []byte, cols, yStride, nb int) {
+	for r := 0; r < rows; r++ {
+		for b := 0; b < nb; b++ {
+			blk := x[r*rowBytes+b*kqQ6KBytes : r*rowBytes+(b+1)*kqQ6KBytes]
+			switch r % 4 {
+			case 0:
+				for i := 0; i < 192; i++ {
+					blk[i] = 0xff
+				}
+				for i := 192; i < 208; i++ {
+					blk[i] = [2]byte{0x7f, 0x80}[(i+b+r/4)%2]
+				}
+				putF16(blk[208:], math.Copysign(rng.Float64()+0.5, float64(1-2*(b%2))))
+			case 1:
+				putF16(blk[208:], 0)
+			case 2:
+				for i := 192; i < 208; i++ {
+					blk[i] = [2]byte{0x7f, 0x80}[rng.IntN(2)]
+				}
+			case 3:
+				clear(blk[:192])
+				for i := 192; i < 208; i++ {
+					blk[i] = 0x80
+				}
+				putF16(blk[208:], rng.Float64()+0.5)
+			}
+		}
+	}
+	for c := 0; c < cols; c++ {
+		for b := 0; b < nb; b++ {
+			yb := y[c*yStride+b*kqQ8KBytes:]
+			switch c % 5 {
+			case 4:
+				binary.LittleEndian.PutUint32(yb, 0)
+			case 0, 2:
+				kqConstQ8K(yb, 1, -128, float32(rng.Float64()+0.5))
+			case 1:
+				kqConstQ8K(yb, 1, 127, float32(rng.Float64()+0.5))
+			}
+		}
+	}
+}
+
 // amxExtremeQ4K overwrites some q4_K rows and q8_K columns with extreme
 // blocks: rows of all-ones bytes (nibbles 15, scales and mins 63) with
 // large d and dmin of either sign, rows with zero d and dmin, rows whose
@@ -157,9 +231,12 @@ func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int
 	x := r16RandRows(t, rng, f, rows, rowBytes, nb)
 	yStride := nb*f.actBytes + rng.IntN(40)
 	y := r16RandActs(t, rng, f, cols, yStride, nb)
-	if extreme && f.typ == quant.Q4K {
+	switch {
+	case extreme && f.typ == quant.Q4K:
 		amxExtremeQ4K(rng, x, rows, rowBytes, y, cols, yStride, nb)
-	} else if extreme {
+	case extreme && f.typ == quant.Q6K:
+		amxExtremeQ6K(rng, x, rows, rowBytes, y, cols, yStride, nb)
+	case extreme:
 		amxExtreme(rng, x, rows, rowBytes, y, cols, yStride, nb)
 	}
 	stripStride := f.stripBytes(nb) + 64*rng.IntN(2) + rng.IntN(8)
@@ -243,6 +320,9 @@ func TestR16AMXLevel(t *testing.T) {
 	if got := r16AsmName(quant.Q4K); got != "amx-int8" {
 		t.Errorf("r16AsmName(q4_K) = %q, want amx-int8", got)
 	}
+	if got := r16AsmName(quant.Q6K); got != "avx512vnni" {
+		t.Errorf("r16AsmName(q6_K) = %q, want avx512vnni (its AMX kernel is not wired)", got)
+	}
 	if got := r16AsmName(quant.Q4_0); got != "avx512vnni" {
 		t.Errorf("r16AsmName(q4_0) = %q, want avx512vnni", got)
 	}
@@ -310,7 +390,7 @@ func TestR16AMXConcurrent(t *testing.T) {
 	for _, tc := range []struct {
 		f         *r16Format
 		nb, calls int
-	}{{&r16Q8_0, 24, 2000}, {&r16Q4K, 3, 1000}} {
+	}{{&r16Q8_0, 24, 2000}, {&r16Q4K, 3, 1000}, {&r16Q6K, 3, 1000}} {
 		t.Run(tc.f.typ.String(), func(t *testing.T) { testR16AMXConcurrent(t, tc.f, tc.nb, tc.calls) })
 	}
 }
