@@ -8,7 +8,7 @@ import (
 )
 
 // Assembly in repack_amd64.s (the AVX-512 packer, q8_0 and q4_0),
-// repack_amx_amd64.s (q8_0 and q4_K with AMX-INT8),
+// repack_amx_amd64.s (q8_0, q4_K and q5_K with AMX-INT8; q6_K unwired),
 // repack_kquant_amd64.s (q4_K, q5_K, q6_K) and repack_avx2_amd64.s (the
 // AVX2 packer and kernels, and the AVX-VNNI kernels).
 
@@ -141,7 +141,7 @@ const (
 )
 
 // r16KernelLevel is the strip kernel r16Gemm runs for a type with one
-// (r16AsmType): AVX-512 VNNI where the CPU has it (and for q8_0 and q4_K
+// (r16AsmType): AVX-512 VNNI where the CPU has it (and for q8_0, q4_K, q5_K
 // at this level, AMX-INT8 for whole groups of 16 columns where r16AMX), else
 // AVX-VNNI, else AVX2. r16PackLevel is the packer r16Pack runs. Tests switch them; the
 // calls stay direct, so that the drivers' stack buffers do not escape.
@@ -170,7 +170,7 @@ var (
 // -ldflags=-X=github.com/gollm/gollm/kernels.r16Force=avx2), makes the
 // r16 kernels and packer run at the AVX2 level on a CPU with AVX-512, to
 // measure what AVX2-only CPUs get from them; "noamx" keeps the AVX-512
-// level but leaves AMX off (the AVX-512 VNNI kernels for q8_0 and q4_K
+// level but leaves AMX off (the AVX-512 VNNI kernels for q8_0, q4_K, q5_K
 // on a CPU with AMX-INT8); any other value picks the AVX-VNNI kernels where the
 // CPU has them, as on Intel's desktop CPUs.
 // The other kernels keep their own choices. It is for measurements only.
@@ -255,7 +255,7 @@ func r16PackWith(level r16Level, f *r16Format, dst, src []byte, srcStride, nb in
 }
 
 // r16Gemm runs the strip kernel of f's type (see r16GemmGeneric): for
-// q8_0 and q4_K with AMX (r16AMX), the AMX kernel for whole groups of 16
+// the r16AMXTypes with AMX (r16AMX), the AMX kernel for whole groups of 16
 // columns and the VNNI kernel for the rest.
 func r16Gemm(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	if !r16Fast || !r16AsmType(f.typ) {

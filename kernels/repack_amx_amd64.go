@@ -8,8 +8,10 @@ import (
 )
 
 // AMX-INT8 strip kernels (repack_amx_amd64.s): for q8_0, TDPBSSD on the
-// r16 words of a block, which are an AMX B tile as they lie; for q4_K,
-// TDPBSUD on a chunk's words masked to the low and the high nibbles.
+// r16 words of a block, which are an AMX B tile as they lie; for q4_K and
+// q5_K, TDPBSUD on a chunk's words unpacked to the low and the high
+// nibbles' weights; for q6_K (tested, not wired: see r16AMXKernels),
+// TDPBSUD per 16-weight sub-block.
 
 // r16GemmQ8_0AMX is r16GemmQ8_0VNNI for groups×16 columns (groups ≥ 1,
 // nb ≥ 1, 15·yStride < 2³¹) on a CPU with AMX-TILE and AMX-INT8 whose
@@ -25,6 +27,13 @@ func r16GemmQ8_0AMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32,
 //
 //go:noescape
 func r16GemmQ4KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+
+// r16GemmQ5KAMX is r16GemmQ5KVNNI for groups×16 columns (groups ≥ 1,
+// nb ≥ 1) on a CPU where hasAMX. Its outputs are bit for bit those of
+// r16GemmQ5KVNNI.
+//
+//go:noescape
+func r16GemmQ5KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
 
 // r16GemmQ6KAMX is r16GemmQ6KVNNI for groups×16 columns (groups ≥ 1,
 // nb ≥ 1) on a CPU where hasAMX. Its outputs are bit for bit those of
@@ -48,7 +57,7 @@ var hasAMX = hasVNNI && cpuid.CPU.Supports(cpuid.AMXTILE, cpuid.AMXINT8) && amxR
 var r16AMX = hasAMX && r16Force == "" && r16KernelLevel == r16LevelAVX512
 
 // r16AMXTypes are the types whose AMX strip kernel r16Gemm runs.
-var r16AMXTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true}
+var r16AMXTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true, quant.Q5K: true}
 
 // r16AMXKernels are the types with an AMX strip kernel (r16GemmAMX takes
 // them; tests and benchmarks run them all). q6_K's is not wired: its
@@ -56,7 +65,7 @@ var r16AMXTypes = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true}
 // super-block, and it measured no faster than the VNNI kernel (1.60
 // against 1.47…1.63 cpu-ns per 256 weights per column at 16…64 columns,
 // BenchmarkR16).
-var r16AMXKernels = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true, quant.Q6K: true}
+var r16AMXKernels = map[quant.Type]bool{quant.Q8_0: true, quant.Q4K: true, quant.Q5K: true, quant.Q6K: true}
 
 // r16AMXFit says whether the AMX kernel of type t can take columns
 // yStride bytes apart (the q8_0 kernel's gather offsets are 32-bit).
@@ -64,7 +73,7 @@ func r16AMXFit(t quant.Type, yStride int) bool {
 	return t != quant.Q8_0 || 15*yStride < 1<<31
 }
 
-// r16GemmAMX is r16GemmVNNI for q8_0 and q4_K with the AMX kernel for
+// r16GemmAMX is r16GemmVNNI for the r16AMXKernels types with the AMX kernel for
 // whole groups of 16 columns and the VNNI kernel for the rest.
 func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int, dst []float32, dstStride int, accumulate bool) {
 	r16Check(f, strip, nb, y, yStride, cols, dst, dstStride)
@@ -83,6 +92,8 @@ func r16GemmAMX(f *r16Format, strip []byte, nb int, y []byte, yStride, cols int,
 	switch f.typ {
 	case quant.Q4K:
 		r16GemmQ4KAMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
+	case quant.Q5K:
+		r16GemmQ5KAMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
 	case quant.Q6K:
 		r16GemmQ6KAMX(&strip[0], nb, &y[0], yStride, g, &dst[0], dstStride, acc)
 	default:

@@ -342,9 +342,10 @@ GLOBL amxSixteenth<>(SB), RODATA|NOPTR, $4
 	VPSLLD      $16, dst, Z5           \
 	VPORD       Z5, dst, dst
 
-// AMX4K_DECODE decodes the scales of the block at R12 (see the register
-// plan).
-#define AMX4K_DECODE \
+// AMXK_DECODE decodes the scales of the q4_K or q5_K block at R12 (see
+// the register plan), with odd j's d·sc_j times oddd (Z10 = d/16 for
+// q4_K, Z0 = d for q5_K).
+#define AMXK_DECODE(oddd) \
 	VMOVDQU32 0(R12), Z2                          \
 	VPMOVDW   Z2, Y0                              \
 	VCVTPH2PS Y0, Z0                              \
@@ -365,13 +366,13 @@ GLOBL amxSixteenth<>(SB), RODATA|NOPTR, $4
 	VPTERNLOGD.BCST $0xf8, amxC0f<>(SB), Z4, Z9   \
 	VMULPS.BCST amxSixteenth<>(SB), Z0, Z10       \
 	AMX4K_SC(0, Z5, Z0)                           \
-	AMX4K_SC(1, Z5, Z10)                          \
+	AMX4K_SC(1, Z5, oddd)                          \
 	AMX4K_SC(2, Z5, Z0)                           \
-	AMX4K_SC(3, Z5, Z10)                          \
+	AMX4K_SC(3, Z5, oddd)                          \
 	AMX4K_SC(4, Z7, Z0)                           \
-	AMX4K_SC(5, Z7, Z10)                          \
+	AMX4K_SC(5, Z7, oddd)                          \
 	AMX4K_SC(6, Z7, Z0)                           \
-	AMX4K_SC(7, Z7, Z10)                          \
+	AMX4K_SC(7, Z7, oddd)                          \
 	AMX4K_MN(0, Z6, Z12)                          \
 	AMX4K_MN(1, Z6, Z13)                          \
 	AMX4K_MN(2, Z6, Z14)                          \
@@ -380,6 +381,8 @@ GLOBL amxSixteenth<>(SB), RODATA|NOPTR, $4
 	AMX4K_MN(7, Z9, Z11)                          \
 	AMX4K_MN(4, Z9, Z8)                           \
 	AMX4K_MN(5, Z9, Z9)
+
+#define AMX4K_DECODE AMXK_DECODE(Z10)
 
 // AMX4K_MINS subtracts column m's mins term (its q8_K block at R13) from
 // acc, copies its d_y to the stack and steps R13 to the next column.
@@ -595,6 +598,11 @@ amx4kBlock:
 // the column's accumulator; both kernels give the same bits. The tile
 // work of each pass is issued before the float work of the pass before
 // it (two sets of four C buffers alternate) so that the two overlap.
+// Cost: 1.60 cpu-ns per 256 weights per column at 16…64 columns against
+// the VNNI kernel's 1.47…1.63 (BenchmarkR16, Sapphire Rapids class Xeon):
+// the tile work alone takes 1.04 (16 TDPBSUD of K = 16, 32 tile loads and
+// 16 KiB of C stores per super-block), the float work alone 0.89, and
+// they overlap little; so r16Gemm does not run it (r16AMXTypes).
 //
 // Tiles (palette 1, configured by each call, released before returning):
 //	TMM0, TMM3 A: 16 rows × 16 bytes
@@ -862,6 +870,146 @@ amx6kBlock:
 	ADDQ R11, DX
 	DECQ CX
 	JNZ  amx6kGroup
+
+	TILERELEASE
+	VZEROUPPER
+	RET
+
+// ---- AMX-INT8 strip kernel for q5_K weights against q8_K activations ----
+//
+// r16GemmQ5KAMX computes one strip (16 rows, nb super-blocks, layout in
+// repack_kquant_amd64.s: 44 words per block, scales as q4_K's in words
+// 0…3, qh in words 4…11, chunk j's nibbles in words 12+8j…) against
+// groups×16 activation columns (q8_K).
+//
+// As r16GemmQ4KAMX, with the 5-bit weights r16GemmQ5KVNNI unpacks: chunk
+// j's low nibbles with bit 2j of qh, its high nibbles shifted down with
+// bit 2j+1, both moved to bit 4 (a dword shift and a mask merged by
+// VPTERNLOGD), go to the two B tiles; the odd sub-blocks' weights are
+// plain, so their scales are d·sc (not d·sc/16). The float work is the
+// VNNI kernel's in its order (mins first, then per chunk the low sums
+// times d·sc_2j, the high ones times d·sc_(2j+1) fused-added, times d_y
+// into the accumulator), so both give the same bits. Tiles, stack and
+// registers as in r16GemmQ4KAMX; the unpacking uses Z0, Z2, Z3, Z6
+// (Z1 and Z8…Z15 hold dmin and the mins pairs until the mins are done).
+// Cost: 1.13 cpu-ns per 256 weights per column at 16…64 columns against
+// the VNNI kernel's 1.36…1.55 (BenchmarkR16, Sapphire Rapids class Xeon).
+
+DATA amxC10<>+0(SB)/4, $0x10101010
+GLOBL amxC10<>(SB), RODATA|NOPTR, $4
+
+// AMX5K_B writes group g of chunk j (word 12+8j+g with qh word 4+g),
+// unpacked as Q5K_LOAD does, to row g of the B tiles (low, high).
+#define AMX5K_B(j, g, shlo, shhi)                       \
+	VMOVDQU32       (64*(12+8*(j)+(g)))(R12), Z2    \
+	VMOVDQU32       (64*(4+(g)))(R12), Z0           \
+	shlo, Z0, Z3                                    \
+	VPANDD.BCST     amxC10<>(SB), Z3, Z3            \
+	VPTERNLOGD.BCST $0xf8, amxC0f<>(SB), Z2, Z3     \
+	VPSRLD          $4, Z2, Z2                      \
+	shhi, Z0, Z6                                    \
+	VPANDD.BCST     amxC10<>(SB), Z6, Z6            \
+	VPTERNLOGD.BCST $0xec, amxC0f<>(SB), Z6, Z2     \
+	VMOVDQA32       Z3, (4096+64*(g))(AX)           \
+	VMOVDQA32       Z2, (4608+64*(g))(AX)
+
+// AMX5K_TILES is AMX4K_TILES for q5_K (chunk j's qh bits moved by shlo,
+// shhi).
+#define AMX5K_TILES(j, shlo, shhi, tlalo, tlahi, tsclo, tschi) \
+	AMX5K_B(j, 0, shlo, shhi)           \
+	AMX5K_B(j, 1, shlo, shhi)           \
+	AMX5K_B(j, 2, shlo, shhi)           \
+	AMX5K_B(j, 3, shlo, shhi)           \
+	AMX5K_B(j, 4, shlo, shhi)           \
+	AMX5K_B(j, 5, shlo, shhi)           \
+	AMX5K_B(j, 6, shlo, shhi)           \
+	AMX5K_B(j, 7, shlo, shhi)           \
+	tlalo                               \
+	tlahi                               \
+	TILELOADD_B4K_LO                    \
+	TILELOADD_B4K_HI                    \
+	TILEZERO_C                          \
+	TILEZERO_C4K_HI                     \
+	TDPBSUD_LO                          \
+	TDPBSUD_HI                          \
+	tsclo                               \
+	tschi
+
+// func r16GemmQ5KAMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
+TEXT ·r16GemmQ5KAMX(SB), 0, $5824-64
+	MOVQ SP, AX
+	ADDQ $63, AX
+	ANDQ $~63, AX
+	MOVQ w+0(FP), DI
+	MOVQ y+16(FP), BX
+	MOVQ yStride+24(FP), R8
+	MOVQ groups+32(FP), CX
+	MOVQ dst+40(FP), DX
+	MOVQ dstStride+48(FP), R9
+	SHLQ $2, R9
+	MOVQ $64, SI
+
+	// Tile config as r16GemmQ4KAMX's.
+	VPXORD    Z0, Z0, Z0
+	VMOVDQU64 Z0, 5696(AX)
+	MOVB      $1, 5696(AX)
+	MOVW      $32, 5712(AX)
+	MOVW      $64, 5714(AX)
+	MOVW      $64, 5716(AX)
+	MOVW      $32, 5718(AX)
+	MOVW      $64, 5720(AX)
+	MOVW      $64, 5722(AX)
+	MOVB      $16, 5744(AX)
+	MOVB      $8, 5745(AX)
+	MOVB      $16, 5746(AX)
+	MOVB      $16, 5747(AX)
+	MOVB      $8, 5748(AX)
+	MOVB      $16, 5749(AX)
+	LDTILECFG_5696_AX
+
+amx5kGroup:
+	CMPQ accumulate+56(FP), $0
+	JNE  amx5kLoad
+	AMX_ZERO
+	JMP  amx5kStart
+
+amx5kLoad:
+	MOVQ DX, R12
+	AMX_ALL(AMX_LOAD1)
+
+amx5kStart:
+	MOVQ BX, R14
+	MOVQ DI, R12
+	MOVQ nb+8(FP), R11
+
+amx5kBlock:
+	AMXK_DECODE(Z0)
+	AMX5K_TILES(0, VPSLLD $4, VPSLLD $3, TILELOADD_A4K_0, TILELOADD_A4K_1, TILESTORED_C, TILESTORED_C4K_HI0)
+	AMX4K_MINS16
+	AMX5K_TILES(1, VPSLLD $2, VPSLLD $1, TILELOADD_A4K_2, TILELOADD_A4K_3, TILESTORED_C4K_LO1, TILESTORED_C4K_HI1)
+	AMX4K_FLOAT(0, 0)
+	AMX5K_TILES(2, VPSLLD $0, VPSRLD $1, TILELOADD_A4K_4, TILELOADD_A4K_5, TILESTORED_C, TILESTORED_C4K_HI0)
+	AMX4K_FLOAT(1, 2048)
+	AMX5K_TILES(3, VPSRLD $2, VPSRLD $3, TILELOADD_A4K_6, TILELOADD_A4K_7, TILESTORED_C4K_LO1, TILESTORED_C4K_HI1)
+	AMX4K_FLOAT(2, 0)
+	AMX4K_FLOAT(3, 2048)
+	ADDQ $292, R14
+	ADDQ $(44*64), R12
+	DECQ R11
+	JNZ  amx5kBlock
+
+	MOVQ DX, R12
+	AMX_ALL(AMX_STORE1)
+
+	// Next group: 16 columns on.
+	MOVQ R8, R11
+	SHLQ $4, R11
+	ADDQ R11, BX
+	MOVQ R9, R11
+	SHLQ $4, R11
+	ADDQ R11, DX
+	DECQ CX
+	JNZ  amx5kGroup
 
 	TILERELEASE
 	VZEROUPPER

@@ -78,6 +78,77 @@ func TestR16GemmAMXQ4K(t *testing.T) {
 	}
 }
 
+// TestR16GemmAMXQ5K runs the AMX q5_K strip kernel (through its
+// wrapper) on random strips of 1…12 super-blocks against the naive
+// reference, the Go twin and, bit for bit, the AVX-512 VNNI kernel: 16,
+// 32, 48 and 64 columns (whole AMX groups) and 17, 31 and 70 (a rest for
+// the VNNI kernel), unaligned activations with padded strides, outputs
+// overwritten and accumulated, nothing written outside them, and extreme
+// blocks (all 5-bit values 31 with 6-bit scales and mins 63, zero d and
+// dmin, activations all −128 or 127 with their bsums, zero d_y).
+func TestR16GemmAMXQ5K(t *testing.T) {
+	amxSkip(t)
+	f := &r16Q5K
+	rng := newRNG(0x414d5835)
+	for nb := 1; nb <= 12; nb++ {
+		for _, cols := range []int{16, 32, 48, 64, 17, 31, 70} {
+			if cols > 32 && nb > 4 && nb != 12 {
+				continue
+			}
+			for _, extreme := range []bool{false, true} {
+				what := fmt.Sprintf("nb=%d cols=%d extreme=%v", nb, cols, extreme)
+				testR16GemmAMXCase(t, rng, f, nb, cols, extreme, what)
+			}
+		}
+	}
+}
+
+// amxExtremeQ5K overwrites some q5_K rows and q8_K columns with extreme
+// blocks: rows of all-ones bytes (5-bit values 31, scales and mins 63)
+// with large d and dmin of either sign, rows with zero d and dmin, rows
+// whose scales and mins are 63 over random values, rows of all-zero
+// values with scales and mins 63; columns all −128 or all 127 (bsums to
+// match) and columns with zero d_y.
+func amxExtremeQ5K(rng *rand.Rand, x []byte, rows, rowBytes int, y []byte, cols, yStride, nb int) {
+	for r := 0; r < rows; r++ {
+		for b := 0; b < nb; b++ {
+			blk := x[r*rowBytes+b*kqQ5KBytes : r*rowBytes+(b+1)*kqQ5KBytes]
+			switch r % 4 {
+			case 0:
+				for i := range blk {
+					blk[i] = 0xff
+				}
+				putF16(blk[0:], math.Copysign(rng.Float64()+0.5, float64(1-2*(b%2))))
+				putF16(blk[2:], math.Copysign(rng.Float64()+0.5, float64(1-2*(r/4%2))))
+			case 1:
+				clear(blk[:4])
+			case 2:
+				for i := 4; i < 16; i++ {
+					blk[i] = 0xff
+				}
+			case 3:
+				for i := 4; i < 16; i++ {
+					blk[i] = 0xff
+				}
+				clear(blk[16:])
+			}
+		}
+	}
+	for c := 0; c < cols; c++ {
+		for b := 0; b < nb; b++ {
+			yb := y[c*yStride+b*kqQ8KBytes:]
+			switch c % 5 {
+			case 4:
+				binary.LittleEndian.PutUint32(yb, 0)
+			case 0, 2:
+				kqConstQ8K(yb, 1, -128, float32(rng.Float64()+0.5))
+			case 1:
+				kqConstQ8K(yb, 1, 127, float32(rng.Float64()+0.5))
+			}
+		}
+	}
+}
+
 // TestR16GemmAMXQ6K runs the AMX q6_K strip kernel (through its
 // wrapper) on random strips of 1…12 super-blocks against the naive
 // reference, the Go twin and, bit for bit, the AVX-512 VNNI kernel: 16,
@@ -234,6 +305,8 @@ func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int
 	switch {
 	case extreme && f.typ == quant.Q4K:
 		amxExtremeQ4K(rng, x, rows, rowBytes, y, cols, yStride, nb)
+	case extreme && f.typ == quant.Q5K:
+		amxExtremeQ5K(rng, x, rows, rowBytes, y, cols, yStride, nb)
 	case extreme && f.typ == quant.Q6K:
 		amxExtremeQ6K(rng, x, rows, rowBytes, y, cols, yStride, nb)
 	case extreme:
@@ -302,7 +375,7 @@ func testR16GemmAMXCase(t *testing.T, rng *rand.Rand, f *r16Format, nb, cols int
 	}
 }
 
-// TestR16AMXLevel checks the dispatch: with AMX the q8_0 and q4_K
+// TestR16AMXLevel checks the dispatch: with AMX the q8_0, q4_K and q5_K
 // kernels r16Gemm and r16Gemm2 run are the AMX wrappers (whose outputs
 // the drivers mix with the VNNI kernels' for the other columns), and the
 // names reported.
@@ -320,6 +393,9 @@ func TestR16AMXLevel(t *testing.T) {
 	if got := r16AsmName(quant.Q4K); got != "amx-int8" {
 		t.Errorf("r16AsmName(q4_K) = %q, want amx-int8", got)
 	}
+	if got := r16AsmName(quant.Q5K); got != "amx-int8" {
+		t.Errorf("r16AsmName(q5_K) = %q, want amx-int8", got)
+	}
 	if got := r16AsmName(quant.Q6K); got != "avx512vnni" {
 		t.Errorf("r16AsmName(q6_K) = %q, want avx512vnni (its AMX kernel is not wired)", got)
 	}
@@ -328,14 +404,14 @@ func TestR16AMXLevel(t *testing.T) {
 	}
 }
 
-// TestMatMulAMX runs q8_0 and q4_K matmuls of 16 columns and more through the
+// TestMatMulAMX runs q8_0, q4_K and q5_K matmuls of 16 columns and more through the
 // drivers (MatMulRows packing on the fly, in parts of a row, and
 // MatMulRowsRepacked over strip pairs, a single strip and unaligned row
 // ranges), where the AMX kernel takes the whole groups of 16 columns,
 // against the naive reference for every output.
 func TestMatMulAMX(t *testing.T) {
 	amxSkip(t)
-	for _, f := range []*r16Format{&r16Q8_0, &r16Q4K} {
+	for _, f := range []*r16Format{&r16Q8_0, &r16Q4K, &r16Q5K} {
 		t.Run(f.typ.String(), func(t *testing.T) { testMatMulAMX(t, f) })
 	}
 }
@@ -390,7 +466,7 @@ func TestR16AMXConcurrent(t *testing.T) {
 	for _, tc := range []struct {
 		f         *r16Format
 		nb, calls int
-	}{{&r16Q8_0, 24, 2000}, {&r16Q4K, 3, 1000}, {&r16Q6K, 3, 1000}} {
+	}{{&r16Q8_0, 24, 2000}, {&r16Q4K, 3, 1000}, {&r16Q5K, 3, 1000}, {&r16Q6K, 3, 1000}} {
 		t.Run(tc.f.typ.String(), func(t *testing.T) { testR16AMXConcurrent(t, tc.f, tc.nb, tc.calls) })
 	}
 }
