@@ -38,9 +38,11 @@ import (
 // strips (32 rows) at a time, which share each column's work. On CPUs
 // with AMX-INT8, a q8_0 block's words are an AMX B tile as they lie: the
 // q8_0 kernel there multiplies 16 rows by 16 columns per TDPBSSD; the
-// q4_K kernel masks a chunk's words to the low and high nibbles, two B
-// tiles, and multiplies 16 rows by 16 columns per sub-block and TDPBSUD
-// (see repack_amx_amd64.s).
+// q4_K and q5_K kernels unpack a chunk's words to the low and high
+// nibbles' weights, two B tiles, and multiply 16 rows by 16 columns per
+// sub-block and TDPBSUD; a q6_K kernel (one TDPBSUD per 16-weight
+// sub-block) exists but is not faster than VNNI and not wired (see
+// repack_amx_amd64.s).
 
 // r16Rows is the number of rows in a strip.
 const r16Rows = 16
