@@ -140,6 +140,24 @@ GLOBL amxIota<>(SB), RODATA|NOPTR, $64
 	op(Z30) \
 	op(Z31)
 
+// AMX_GROUP_END stores the group's 16 column accumulators to dst (DX),
+// moves y (BX) and dst 16 columns on and runs the next group from loop,
+// or releases the tiles and returns after the last.
+#define AMX_GROUP_END(loop) \
+	MOVQ DX, R12          \
+	AMX_ALL(AMX_STORE1)   \
+	MOVQ R8, R11          \
+	SHLQ $4, R11          \
+	ADDQ R11, BX          \
+	MOVQ R9, R11          \
+	SHLQ $4, R11          \
+	ADDQ R11, DX          \
+	DECQ CX               \
+	JNZ  loop             \
+	TILERELEASE           \
+	VZEROUPPER            \
+	RET
+
 // func r16GemmQ8_0AMX(w *byte, nb int, y *byte, yStride, groups int, dst *float32, dstStride, accumulate int)
 TEXT ·r16GemmQ8_0AMX(SB), 0, $1280-64
 	MOVQ SP, AX
@@ -222,22 +240,7 @@ amxBlock:
 	DECQ R11
 	JNZ  amxBlock
 
-	MOVQ DX, R12
-	AMX_ALL(AMX_STORE1)
-
-	// Next group: 16 columns on.
-	MOVQ R8, R11
-	SHLQ $4, R11
-	ADDQ R11, BX
-	MOVQ R9, R11
-	SHLQ $4, R11
-	ADDQ R11, DX
-	DECQ CX
-	JNZ  amxGroup
-
-	TILERELEASE
-	VZEROUPPER
-	RET
+	AMX_GROUP_END(amxGroup)
 
 // ---- AMX-INT8 strip kernel for q4_K weights against q8_K activations ----
 //
@@ -555,22 +558,7 @@ amx4kBlock:
 	DECQ R11
 	JNZ  amx4kBlock
 
-	MOVQ DX, R12
-	AMX_ALL(AMX_STORE1)
-
-	// Next group: 16 columns on.
-	MOVQ R8, R11
-	SHLQ $4, R11
-	ADDQ R11, BX
-	MOVQ R9, R11
-	SHLQ $4, R11
-	ADDQ R11, DX
-	DECQ CX
-	JNZ  amx4kGroup
-
-	TILERELEASE
-	VZEROUPPER
-	RET
+	AMX_GROUP_END(amx4kGroup)
 
 // ---- AMX-INT8 strip kernel for q6_K weights against q8_K activations ----
 //
@@ -858,22 +846,7 @@ amx6kBlock:
 	DECQ R11
 	JNZ  amx6kBlock
 
-	MOVQ DX, R12
-	AMX_ALL(AMX_STORE1)
-
-	// Next group: 16 columns on.
-	MOVQ R8, R11
-	SHLQ $4, R11
-	ADDQ R11, BX
-	MOVQ R9, R11
-	SHLQ $4, R11
-	ADDQ R11, DX
-	DECQ CX
-	JNZ  amx6kGroup
-
-	TILERELEASE
-	VZEROUPPER
-	RET
+	AMX_GROUP_END(amx6kGroup)
 
 // ---- AMX-INT8 strip kernel for q5_K weights against q8_K activations ----
 //
@@ -998,19 +971,4 @@ amx5kBlock:
 	DECQ R11
 	JNZ  amx5kBlock
 
-	MOVQ DX, R12
-	AMX_ALL(AMX_STORE1)
-
-	// Next group: 16 columns on.
-	MOVQ R8, R11
-	SHLQ $4, R11
-	ADDQ R11, BX
-	MOVQ R9, R11
-	SHLQ $4, R11
-	ADDQ R11, DX
-	DECQ CX
-	JNZ  amx5kGroup
-
-	TILERELEASE
-	VZEROUPPER
-	RET
+	AMX_GROUP_END(amx5kGroup)
